@@ -46,3 +46,8 @@ export function hex(v: bigint | number): string {
 export function bytesOf(pages: number): number {
   return pages * PAGE_SIZE;
 }
+
+/** Hex of the byte address of a page number; exact for every u64 address. */
+export function hexPage(pfn: number): string {
+  return pfn < 2 ** 41 ? hex(pfn * PAGE_SIZE) : hex(BigInt(pfn) << 12n);
+}

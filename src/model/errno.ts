@@ -17,6 +17,7 @@ export const ERRNO = {
   ENOTTY: 25,
   EOVERFLOW: 75,
   EDEADLOCK: 35,
+  EINTR: 4,
 } as const;
 
 export type ErrnoName = keyof typeof ERRNO;

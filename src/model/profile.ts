@@ -49,8 +49,10 @@ export const kernel = {
   hasIovaPinApi: (p: Profile) => atLeast(p, 6, 0),
   /** ≈6.2/6.3: dma->mm, vfio_change_dma_owner, -EBUSY while a vaddr is invalid (pinned to 6.3). */
   hasVaddrBusy: (p: Profile) => atLeast(p, 6, 3),
-  /** 4.10–≈6.2: unmap stops silently at a mapping owned by another mm (pinned to end at 6.3). */
-  unmapStopsAtForeignMm: (p: Profile) => !atLeast(p, 6, 3),
+  /** ≈6.6: vfio_info_cap_add pads every capability to 8 bytes (Aug 2023 series, pinned to 6.6). */
+  infoCapsAligned: (p: Profile) => atLeast(p, 6, 6),
+  /** ≈6.14: VFIO_TYPE1_NESTING_IOMMU no longer advertised by CHECK_EXTENSION (pinned to 6.14). */
+  advertisesNesting: (p: Profile) => !atLeast(p, 6, 14),
   /** 6.18: vfio_pin_pages also refuses npage <= 0 and checks the iova range for overflow. */
   pinPagesChecksOverflow: (p: Profile) => atLeast(p, 6, 18),
   /** Until 6.16: vfio_test_domain_fgsp at attach. */

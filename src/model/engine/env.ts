@@ -1,0 +1,136 @@
+// Building a simulation from a case's environment (case-format.md §1): env_overrides, the process
+// address space and limits, the container, and the groups attached in order through the real attach path.
+
+import { WorkBudget } from '../budget';
+import { HUGEPAGE_UNIT, ProcessMemory, type RegionSpec } from '../host/memory';
+import { Mm } from '../host/mm';
+import { IovaDomain } from '../iommu/iova';
+import { kernel, type Profile } from '../profile';
+import type { EnvInput, GroupInput, MemoryRegionInput } from '../scenario/schema';
+import { vfioIommuType1AttachGroup } from '../vfio/attach';
+import { VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU, VfioIommu, type GroupSpec, type VendorDriver } from '../vfio/iommu';
+import { vendorForPolicy } from '../vendor/policy';
+import type { Sim } from './sim';
+
+/** Apply env_overrides: "a.b[0].c" replaces one value; a plain key replaces a top-level key. */
+export function applyOverrides(
+  env: Record<string, unknown>,
+  overrides: Record<string, unknown>,
+): Record<string, unknown> {
+  const out = structuredClone(env);
+  for (const [path, value] of Object.entries(overrides)) {
+    const parts = path.match(/[^.[\]]+/g) ?? [];
+    let node: Record<string, unknown> | unknown[] = out;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const key = parts[i]!;
+      const next = (node as Record<string, unknown>)[key];
+      if (next === null || typeof next !== 'object') {
+        throw new Error(`env_overrides: "${path}" does not name a value of the environment (stops at "${key}")`);
+      }
+      node = next as Record<string, unknown>;
+    }
+    (node as Record<string, unknown>)[parts[parts.length - 1]!] = structuredClone(value);
+  }
+  return out;
+}
+
+export function groupSpecOf(
+  g: GroupInput,
+  index: number,
+  profile: Profile,
+): { spec: GroupSpec; vendor: VendorDriver | null } {
+  if (g.kind === 'emulated') {
+    return {
+      spec: {
+        kind: 'emulated',
+        id: g.id ?? `vgpu${index}`,
+        deviceRegistered: g.device_registered,
+        hasDmaUnmapOp: g.has_dma_unmap_op,
+        vendorPolicy: g.vendor_policy,
+      },
+      vendor: vendorForPolicy(g.vendor_policy),
+    };
+  }
+  const reported = kernel.hasMapPages(profile) ? g.pgsize_bitmap : g.pgsize_bitmap_before_5_15;
+  return {
+    spec: {
+      kind: 'iommu',
+      id: g.id ?? `gpu${index}`,
+      vtd: {
+        levels: g.levels,
+        gawBits: g.gaw_bits,
+        superpageSupport: g.superpage_support,
+        snoopControl: g.snoop_control,
+      },
+      pgsizeBitmap: reported ?? null,
+      aperture: g.aperture ?? null,
+      reservedRegions: g.reserved_regions.map((r) => ({ start: r.start, end: r.end, type: r.type })),
+      isolatedMsi: g.isolated_msi,
+    },
+    vendor: null,
+  };
+}
+
+function regionSpec(m: MemoryRegionInput, i: number): RegionSpec {
+  const name = m.name || `region${i}`;
+  const unitPages = m.layout === 'hugepages' ? HUGEPAGE_UNIT[m.hugepage ?? '2M'] : m.layout === 'fragmented' ? 1 : 1;
+  if (m.layout === 'hugepages' && !m.hugepage)
+    throw new Error(`memory "${name}": layout "hugepages" needs hugepage "2M" or "1G"`);
+  const unitBytes = BigInt(unitPages) * 4096n;
+  if (m.vaddr % unitBytes !== 0n || m.size % unitBytes !== 0n || m.size === 0n) {
+    throw new Error(`memory "${name}": vaddr and size must be non-zero multiples of 0x${unitBytes.toString(16)}`);
+  }
+  if (m.first_pfn % BigInt(unitPages) !== 0n)
+    throw new Error(`memory "${name}": first_pfn must be aligned to ${unitPages} pages`);
+  const layout = m.backing === 'none' ? 'none' : m.layout;
+  return {
+    name,
+    vaddrPfn: Number(m.vaddr >> 12n),
+    npages: Number(m.size >> 12n),
+    backing: m.backing,
+    layout,
+    firstPfn: Number(m.first_pfn),
+    stride: m.stride,
+    unitPages,
+    seed: m.seed,
+  };
+}
+
+export function buildSim(env: EnvInput, profile: Profile, stepBudget?: number): Sim {
+  const budget = new WorkBudget(stepBudget);
+  const specs = env.memory.map(regionSpec);
+  const sorted = [...specs].sort((a, b) => a.vaddrPfn - b.vaddrPfn);
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]!.vaddrPfn < sorted[i - 1]!.vaddrPfn + sorted[i - 1]!.npages) {
+      throw new Error(`memory "${sorted[i]!.name}" overlaps "${sorted[i - 1]!.name}"`);
+    }
+  }
+  const memory = new ProcessMemory(specs, budget);
+  const mm = new Mm(
+    Number(env.process.rlimit_memlock_bytes >> 12n),
+    env.process.cap_ipc_lock,
+    env.process.locked_vm_pages,
+  );
+  const iommu = new VfioIommu(
+    profile,
+    {
+      iommuType: env.container.iommu_type === 'VFIO_TYPE1_IOMMU' ? VFIO_TYPE1_IOMMU : VFIO_TYPE1v2_IOMMU,
+      dmaEntryLimit: env.container.dma_entry_limit,
+      disableHugepages: env.container.disable_hugepages,
+      allowUnsafeInterrupts: env.container.allow_unsafe_interrupts,
+    },
+    budget,
+    mm,
+    memory,
+  );
+  env.groups.forEach((g, i) => {
+    const { spec, vendor } = groupSpecOf(g, i, profile);
+    iommu.beginStep();
+    const ret = vfioIommuType1AttachGroup(iommu, spec, vendor);
+    if (ret !== 0) throw new Error(`attaching group ${spec.id} failed with ${ret}: ${iommu.trace.reason ?? ''}`);
+  });
+  const iovad = env.iovad
+    ? new IovaDomain(env.iovad.granule, Number(env.iovad.start_pfn), profile, env.iovad.cpus, budget)
+    : null;
+  return { profile, budget, memory, mm, iommu, iovad };
+}

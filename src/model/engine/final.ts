@@ -1,0 +1,62 @@
+// The state after the last step (case-format.md §3), read from the model.
+
+import { hex, hexPage } from '../addr';
+import { kernel } from '../profile';
+import { IOMMU_READ, IOMMU_WRITE } from '../iommu/types';
+import { describeIovad, type IovadRange } from '../iommu/iova';
+import { hostPinTotals } from '../host/pins';
+import type { Sim } from './sim';
+
+/** Per-leaf lists are for small cases; past this they are left out (with their count). */
+const LEAF_LIST_LIMIT = 65536;
+
+export function protNames(prot: number): string[] {
+  const names: string[] = [];
+  if (prot & IOMMU_READ) names.push('READ');
+  if (prot & IOMMU_WRITE) names.push('WRITE');
+  return names;
+}
+
+export function finalState(sim: Sim): Record<string, unknown> {
+  const iommu = sim.iommu;
+  const out: Record<string, unknown> = {
+    dma_avail: kernel.hasDmaAvail(sim.profile) ? iommu.dmaAvail : null,
+    locked_vm_pages: sim.mm.lockedVm,
+    vfio_dma: iommu.dmaList.items.map((d) => ({
+      iova: hexPage(d.iovaPfn),
+      size: hexPage(d.sizePages),
+      vaddr: hexPage(d.vaddrPfn),
+      prot: protNames(d.prot),
+      iommu_mapped: d.iommuMapped,
+      vaddr_invalid: d.vaddrInvalid,
+    })),
+    pfn_list: iommu.dmaList.items.flatMap((d) =>
+      [...d.pfnList.values()]
+        .sort((a, b) => a.iovaPfn - b.iovaPfn)
+        .map((v) => ({ iova: hexPage(v.iovaPfn), pfn: hex(v.pfn), ref: v.refCount })),
+    ),
+    vaddr_invalid_count: iommu.vaddrInvalidCount,
+    host_pins: hostPinTotals(iommu),
+  };
+  const first = iommu.firstDomain;
+  out.leaf_ptes = first ? first.leafCounts() : null;
+  if (first) {
+    const counts = first.leafCounts();
+    const leaves = counts['4K'] + counts['2M'] + counts['1G'];
+    out.new_table_pages = first.newTablePages;
+    if (leaves <= LEAF_LIST_LIMIT) {
+      out.leaves = first.leaves().map((l) => ({ iova: hex(l.iova), level: l.level, value: hex(l.value) }));
+      out.level1_tables = first
+        .level1Tables()
+        .map((t) => ({ covers: [hex(t.covers[0]), hex(t.covers[1])], used_entries: t.usedEntries }));
+    }
+  }
+  if (sim.iovad) {
+    const d = describeIovad(sim.iovad);
+    const range = (r: IovadRange | null) => (r === null ? null : r === 'anchor' ? 'anchor' : [hex(r[0]), hex(r[1])]);
+    out.tree = d.tree.map(range);
+    out.cached_node = range(d.cachedNode);
+    out.cached32_node = range(d.cached32Node);
+  }
+  return out;
+}

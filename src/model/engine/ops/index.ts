@@ -1,0 +1,8 @@
+// Every op the runner knows, by case-format name.
+
+import { iommuOps } from './iommu';
+import { iovaOps } from './iova';
+import type { OpDef } from './registry';
+import { type1Ops } from './type1';
+
+export const OPS: Record<string, OpDef> = { ...type1Ops, ...iommuOps, ...iovaOps };

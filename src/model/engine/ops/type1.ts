@@ -1,0 +1,175 @@
+// Ops that drive drivers/vfio/vfio_iommu_type1.c through its ioctls and vendor entry points, and the
+// outputs case-format.md §2 lists for them.
+
+import { z } from 'zod';
+import { hex, hexPage } from '../../addr';
+import { kernel } from '../../profile';
+import { u64 } from '../../scenario/schema';
+import { group } from '../../scenario/schema';
+import { vfioIommuType1AttachGroup, vfioIommuType1DetachGroup } from '../../vfio/attach';
+import { vfioIommuType1DirtyPages } from '../../vfio/dirty';
+import { pinCaller, vfioPinPages, vfioPinPagesOld, vfioUnpinPages } from '../../vfio/external';
+import { EXTENSIONS, vfioIommuType1CheckExtension, vfioIommuType1GetInfo } from '../../vfio/info';
+import { vfioIommuType1MapDma } from '../../vfio/map';
+import { vfioIommuType1UnmapDma } from '../../vfio/unmap';
+import { count, DIRTY_FLAGS, flags, MAP_FLAGS, prot, UNMAP_FLAGS } from '../args';
+import { groupSpecOf } from '../env';
+import { bitmapWords, mapTrace } from '../outputs';
+import type { Sim } from '../sim';
+import { op, type OpDef } from './registry';
+
+const lockedVm = (sim: Sim) => sim.mm.lockedVm;
+
+export const type1Ops: Record<string, OpDef> = {
+  MAP_DMA: op({
+    entry: 'VFIO_IOMMU_MAP_DMA',
+    args: z.object({ argsz: count.default(32), flags: flags(MAP_FLAGS), vaddr: u64, iova: u64, size: u64 }),
+    run(sim, a) {
+      const ret = vfioIommuType1MapDma(sim.iommu, a);
+      return { ret, ...mapTrace(sim), locked_vm_pages: lockedVm(sim) };
+    },
+  }),
+  UNMAP_DMA: op({
+    entry: 'VFIO_IOMMU_UNMAP_DMA',
+    args: z.object({
+      argsz: count.default(24),
+      flags: flags(UNMAP_FLAGS),
+      iova: u64.default(0n),
+      size: u64.default(0n),
+      bitmap_pgsize: u64.default(0n),
+      bitmap_size: u64.default(0n),
+    }),
+    run(sim, a) {
+      const r = vfioIommuType1UnmapDma(sim.iommu, { ...a, bitmapPgsize: a.bitmap_pgsize, bitmapSize: a.bitmap_size });
+      const t = sim.iommu.trace;
+      return {
+        ret: r.ret,
+        size: hex(r.size),
+        vendor_callbacks: t.vendorCallbacks.map((c) => ({
+          device: c.device,
+          iova: hexPage(c.iovaPfn),
+          length: hexPage(c.npages),
+        })),
+        vendor_callback_count: t.vendorCallbacks.length,
+        ...(r.bitmap ? { bitmap_u64: bitmapWords(r.bitmap) } : {}),
+        locked_vm_pages: lockedVm(sim),
+      };
+    },
+  }),
+  GET_INFO: op({
+    entry: 'VFIO_IOMMU_GET_INFO',
+    args: z.object({ argsz: count }),
+    run(sim, a) {
+      const r = vfioIommuType1GetInfo(sim.iommu, a.argsz);
+      if (r.ret !== 0) return { ret: r.ret };
+      const caps: Record<string, unknown> = {};
+      for (const c of r.caps ?? []) caps[c.name] = hexDeep(c.body);
+      return {
+        ret: 0,
+        flags: hex(r.flags!),
+        iova_pgsizes: hex(r.iovaPgsizes!),
+        ...(r.capOffset !== undefined ? { cap_offset: r.capOffset } : {}),
+        argsz_out: r.argszOut,
+        caps,
+        caps_chain: r.chain,
+      };
+    },
+  }),
+  CHECK_EXTENSION: op({
+    entry: 'VFIO_CHECK_EXTENSION',
+    args: z.object({
+      ext: z.union([z.string(), z.number().int()]).transform((v, ctx) => {
+        if (typeof v === 'number') return v;
+        const n = EXTENSIONS[v];
+        if (n === undefined) {
+          ctx.addIssue({ code: 'custom', message: `unknown extension "${v}"` });
+          return z.NEVER;
+        }
+        return n;
+      }),
+    }),
+    run(sim, a) {
+      return { ret: vfioIommuType1CheckExtension(sim.iommu, a.ext) };
+    },
+  }),
+  DIRTY_PAGES: op({
+    entry: 'VFIO_IOMMU_DIRTY_PAGES',
+    args: z.object({
+      argsz: count.optional(),
+      flags: flags(DIRTY_FLAGS),
+      iova: u64.default(0n),
+      size: u64.default(0n),
+      bitmap_pgsize: u64.default(0n),
+      bitmap_size: u64.default(0n),
+    }),
+    run(sim, a) {
+      const argsz = a.argsz ?? (a.flags & DIRTY_FLAGS.GET_BITMAP ? 48 : 8);
+      const r = vfioIommuType1DirtyPages(sim.iommu, {
+        ...a,
+        argsz,
+        bitmapPgsize: a.bitmap_pgsize,
+        bitmapSize: a.bitmap_size,
+      });
+      return { ret: r.ret, ...(r.bitmap ? { bitmap_u64: bitmapWords(r.bitmap) } : {}) };
+    },
+  }),
+  ATTACH_GROUP: op({
+    entry: 'vfio_iommu_type1_attach_group',
+    args: z.object({ group }),
+    run(sim, a) {
+      const spec = groupSpecOf(a.group, sim.iommu.emulatedGroups.length + sim.iommu.domains.length, sim.profile);
+      return { ret: vfioIommuType1AttachGroup(sim.iommu, spec.spec, spec.vendor), locked_vm_pages: lockedVm(sim) };
+    },
+  }),
+  DETACH_GROUP: op({
+    entry: 'vfio_iommu_type1_detach_group',
+    args: z.object({ id: z.string() }),
+    run(sim, a) {
+      return { ret: vfioIommuType1DetachGroup(sim.iommu, a.id), locked_vm_pages: lockedVm(sim) };
+    },
+  }),
+  PIN_PAGES: op({
+    entry: 'vfio_pin_pages',
+    args: z.object({ iova: u64, npage: count, prot, device: z.string().optional() }),
+    run(sim, a) {
+      if (!kernel.hasIovaPinApi(sim.profile))
+        throw new Error('PIN_PAGES is the ≥6.0 form; use PIN_PAGES_OLD on this profile');
+      const r = vfioPinPages(sim.iommu, pinCaller(sim.iommu, a.device), a.iova, a.npage, a.prot);
+      return { ret: r.ret, pfns: r.pfns ? r.pfns.map(hex) : null, locked_vm_pages: lockedVm(sim) };
+    },
+  }),
+  PIN_PAGES_OLD: op({
+    entry: 'vfio_pin_pages',
+    args: z.object({ user_pfn: z.array(u64), prot, device: z.string().optional() }),
+    run(sim, a) {
+      if (kernel.hasIovaPinApi(sim.profile))
+        throw new Error('PIN_PAGES_OLD is the 4.10–5.19 form; use PIN_PAGES on this profile');
+      const r = vfioPinPagesOld(sim.iommu, pinCaller(sim.iommu, a.device), a.user_pfn.map(Number), a.prot);
+      return { ret: r.ret, phys_pfn: r.pfns ? r.pfns.map(hex) : null, locked_vm_pages: lockedVm(sim) };
+    },
+  }),
+  UNPIN_PAGES: op({
+    entry: 'vfio_unpin_pages',
+    args: z.object({ iova: u64, npage: count, device: z.string().optional() }),
+    run(sim, a) {
+      const first = Number(a.iova >> 12n);
+      const pages: number[] = [];
+      for (let i = 0; i < a.npage; i++) pages.push(first + i);
+      const r = vfioUnpinPages(sim.iommu, pages);
+      const vpfn = sim.iommu.dmaList.findDma(first, 1)?.pfnList.get(first);
+      return {
+        ret: kernel.hasIovaPinApi(sim.profile) ? null : r,
+        pfn_list_ref: vpfn ? vpfn.refCount : null,
+        locked_vm_pages: lockedVm(sim),
+      };
+    },
+  }),
+};
+
+/** Capability bodies print bigints as hex and keep counts as integers. */
+function hexDeep(v: unknown): unknown {
+  if (typeof v === 'bigint') return hex(v);
+  if (Array.isArray(v)) return v.map(hexDeep);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, hexDeep(x)]));
+  return v;
+}

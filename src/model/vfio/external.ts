@@ -1,0 +1,159 @@
+// External (vendor) pinning for mediated devices: vfio_pin_pages / vfio_unpin_pages of
+// drivers/vfio/vfio_main.c and container.c (≥6.0 iova form; 4.10–5.19 user_pfn[] form in vfio.c), and
+// vfio_iommu_type1_pin_pages / vfio_iommu_type1_unpin_pages of drivers/vfio/vfio_iommu_type1.c.
+
+import type { Errno } from '../errno';
+import { kernel } from '../profile';
+import { markDirty } from './dirty';
+import type { VfioIommu, VfioIommuGroup } from './iommu';
+import { vfioPinPageExternal, vfioUnpinPageExternal } from './pin';
+
+/** VFIO_PIN_PAGES_MAX_ENTRIES = PAGE_SIZE / sizeof(unsigned long). */
+export const VFIO_PIN_PAGES_MAX_ENTRIES = 512;
+
+export interface PinResult {
+  ret: number | Errno | null;
+  pfns: number[] | null;
+}
+
+/** The device a vendor call comes from: an emulated group's device, or a physical group's (no dma_unmap op). */
+export interface PinCaller {
+  group: VfioIommuGroup | undefined;
+  open: boolean;
+  hasDmaUnmap: boolean;
+}
+
+export function pinCaller(iommu: VfioIommu, deviceId: string | undefined): PinCaller {
+  const group =
+    deviceId === undefined ? iommu.emulatedGroups[iommu.emulatedGroups.length - 1] : iommu.findGroup(deviceId);
+  if (!group) return { group: undefined, open: false, hasDmaUnmap: false };
+  if (group.spec.kind === 'emulated')
+    return { group, open: group.spec.deviceRegistered, hasDmaUnmap: group.spec.hasDmaUnmapOp };
+  return { group, open: true, hasDmaUnmap: false };
+}
+
+/** vfio_pin_pages (≥6.0): npage consecutive iova pages from iova. */
+export function vfioPinPages(
+  iommu: VfioIommu,
+  caller: PinCaller,
+  iova: bigint,
+  npage: number,
+  prot: number,
+): PinResult {
+  const t = iommu.trace;
+  const p = iommu.profile;
+  t.path.push('vfio_pin_pages');
+  const fail = (e: Errno, why: string): PinResult => ({ ret: t.fail(e, why), pfns: null });
+  if (npage === 0 || !caller.open)
+    return fail('-EINVAL', npage === 0 ? 'npage is 0' : 'the device is not open (vfio_assert_device_open)');
+  if (kernel.hasVaddrBusy(p) && !caller.hasDmaUnmap)
+    return fail('-EINVAL', 'the device has no dma_unmap op: it could never honour an unmap');
+  t.path.push('vfio_device_container_pin_pages');
+  if (npage > VFIO_PIN_PAGES_MAX_ENTRIES) return fail('-E2BIG', `npage ${npage} > VFIO_PIN_PAGES_MAX_ENTRIES (512)`);
+  if (kernel.pinPagesChecksOverflow(p)) {
+    if (npage < 0) return fail('-EINVAL', 'npage is negative');
+    if (iova + BigInt(npage) * 4096n - 1n >= 1n << 64n) return fail('-EOVERFLOW', 'iova + npage pages overflows');
+  }
+  const pages: number[] = [];
+  for (let i = 0; i < npage; i++) pages.push(Number(iova >> 12n) + i);
+  return vfioIommuType1PinPages(iommu, caller, pages, prot, true);
+}
+
+/** vfio_pin_pages (4.10–5.19): user_pfn[] are iova page numbers, phys_pfn[] receives host pfns. */
+export function vfioPinPagesOld(iommu: VfioIommu, caller: PinCaller, userPfn: number[], prot: number): PinResult {
+  const t = iommu.trace;
+  t.path.push('vfio_pin_pages');
+  if (userPfn.length === 0) return { ret: t.fail('-EINVAL', 'npage is 0'), pfns: null };
+  if (userPfn.length > VFIO_PIN_PAGES_MAX_ENTRIES)
+    return { ret: t.fail('-E2BIG', 'npage > VFIO_PIN_PAGES_MAX_ENTRIES (512)'), pfns: null };
+  if (!caller.group) return { ret: t.fail('-ENODEV', 'the device has no group'), pfns: null };
+  return vfioIommuType1PinPages(iommu, caller, userPfn, prot, false);
+}
+
+/** vfio_iommu_type1_pin_pages: per page, reuse a vfio_pfn (ref++) or pin and charge a new one; unwind on error. */
+function vfioIommuType1PinPages(
+  iommu: VfioIommu,
+  caller: PinCaller,
+  iovaPfns: number[],
+  prot: number,
+  needsStructPage: boolean,
+): PinResult {
+  const t = iommu.trace;
+  const p = iommu.profile;
+  t.path.push('vfio_iommu_type1_pin_pages');
+  if (!iommu.v2) return { ret: t.fail('-EACCES', 'external pinning needs a TYPE1v2 container'), pfns: null };
+  if (kernel.hasVaddrAndUnmapAll(p) && iommu.vaddrInvalidCount > 0) {
+    return kernel.hasVaddrBusy(p)
+      ? { ret: t.fail('-EBUSY', 'a mapping has an invalid vaddr (VFIO_UPDATE_VADDR in progress)'), pfns: null }
+      : {
+          ret: t.fail('-EINTR', 'vfio_wait_all_valid blocks until the vaddr is re-supplied; a signal ends the wait'),
+          pfns: null,
+        };
+  }
+  if (iommu.deviceList.length === 0)
+    return { ret: t.fail('-EINVAL', 'no device is registered for DMA-unmap notification'), pfns: null };
+  const doAccounting = !iommu.hasDomain;
+  const pfns: number[] = [];
+  let err: Errno | null = null;
+  let i = 0;
+  for (; i < iovaPfns.length; i++) {
+    const iovaPfn = iovaPfns[i]!;
+    const dma = iommu.dmaList.findDma(iovaPfn, 1);
+    if (!dma) {
+      err = t.fail('-EINVAL', `iova 0x${(iovaPfn * 4096).toString(16)} is not inside any mapping`);
+      break;
+    }
+    if ((dma.prot & prot) !== prot) {
+      err = t.fail('-EPERM', 'the mapping does not allow the requested prot');
+      break;
+    }
+    const vpfn = dma.pfnList.get(iovaPfn);
+    if (vpfn) {
+      vpfn.refCount++;
+      pfns.push(vpfn.pfn);
+      continue;
+    }
+    const got = vfioPinPageExternal(iommu, dma, dma.vaddrPfn + (iovaPfn - dma.iovaPfn), doAccounting);
+    if (typeof got === 'string') {
+      err = got;
+      break;
+    }
+    if (needsStructPage && got.reserved) {
+      err = t.fail('-EINVAL', `pfn 0x${got.pfn.toString(16)} has no struct page (!pfn_valid)`);
+      break;
+    }
+    dma.pfnList.set(iovaPfn, { iovaPfn, pfn: got.pfn, refCount: 1, reserved: got.reserved });
+    pfns.push(got.pfn);
+    if (iommu.dirtyPageTracking) markDirty(dma, iovaPfn);
+  }
+  if (err) {
+    for (let j = 0; j < i; j++) {
+      const dma = iommu.dmaList.findDma(iovaPfns[j]!, 1);
+      if (dma) vfioUnpinPageExternal(dma, iovaPfns[j]!, doAccounting);
+    }
+    return { ret: err, pfns: null };
+  }
+  const group = caller.group;
+  if (group && !group.pinnedPageDirtyScope) {
+    group.pinnedPageDirtyScope = true;
+    iommu.numNonPinnedGroups--;
+  }
+  return { ret: iovaPfns.length, pfns };
+}
+
+/** vfio_unpin_pages + vfio_iommu_type1_unpin_pages: stop at the first page outside every mapping. */
+export function vfioUnpinPages(iommu: VfioIommu, iovaPfns: number[]): number | Errno {
+  const t = iommu.trace;
+  t.path.push('vfio_unpin_pages', 'vfio_iommu_type1_unpin_pages');
+  if (iovaPfns.length === 0) return t.fail('-EINVAL', 'npage is 0');
+  if (iovaPfns.length > VFIO_PIN_PAGES_MAX_ENTRIES) return t.fail('-E2BIG', 'npage > 512');
+  if (!iommu.v2) return t.fail('-EACCES', 'external pinning needs a TYPE1v2 container');
+  const doAccounting = !iommu.hasDomain;
+  let i = 0;
+  for (; i < iovaPfns.length; i++) {
+    const dma = iommu.dmaList.findDma(iovaPfns[i]!, 1);
+    if (!dma) break;
+    vfioUnpinPageExternal(dma, iovaPfns[i]!, doAccounting);
+  }
+  return i > 0 ? i : t.fail('-EINVAL', 'the first page is not inside any mapping');
+}
