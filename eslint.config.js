@@ -22,6 +22,8 @@ export default tseslint.config(
   {
     // The kernel model is pure: the same code runs in Node (CLI, tests) and in the Web Worker.
     files: ['src/model/**/*.ts'],
+    // Tests run only in Node and may read the case files from disk.
+    ignores: ['src/model/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

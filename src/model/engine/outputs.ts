@@ -53,3 +53,12 @@ export function mapTrace(sim: Sim): Record<string, unknown> {
 export function bitmapWords(b: UserBitmap): string[] {
   return Array.from(b.words, (w) => hex(w));
 }
+
+/** What the vendor driver was told during the step (one entry per dma_unmap callback). */
+export function vendorCallbackOutputs(sim: Sim): Record<string, unknown> {
+  const calls = sim.iommu.trace.vendorCallbacks;
+  return {
+    vendor_callbacks: calls.map((c) => ({ device: c.device, iova: hexPage(c.iovaPfn), length: hexPage(c.npages) })),
+    vendor_callback_count: calls.length,
+  };
+}

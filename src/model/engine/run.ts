@@ -8,6 +8,7 @@ import { parseInput } from '../scenario/validate';
 import { KernelBug } from '../vfio/iommu';
 import { applyOverrides, buildSim } from './env';
 import { finalState } from './final';
+import { vendorCallbackOutputs } from './outputs';
 import { OPS } from './ops';
 import type { Sim } from './sim';
 import { RESULTS_SCHEMA, type CaseResult, type ResultsDoc, type RunOptions, type StepResult } from './types';
@@ -70,8 +71,8 @@ export function runCase(
     const profile = parseProfile(kernelVersion);
     const stepErr = validateSteps(c);
     if (stepErr) return failed(c.id, profile.version, stepErr);
-    const sim = buildSim(env.value, profile, opts.stepBudget);
-    return { id: c.id, kernel: profile.version, ...runSteps(sim, c) };
+    const build = () => buildSim(env.value, profile, opts.stepBudget);
+    return { id: c.id, kernel: profile.version, ...runSteps(build, c) };
   } catch (e) {
     return failed(c.id, kernelVersion, e instanceof Error ? e.message : String(e));
   }
@@ -102,7 +103,17 @@ export function formatIssues(issues: ReadonlyArray<{ path: PropertyKey[]; messag
   return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') + ': ' : ''}${i.message}`).join('; ');
 }
 
-function runSteps(sim: Sim, c: CaseInput): { steps: StepResult[]; final: Record<string, unknown>; error?: string } {
+/**
+ * Runs the steps in order. A step stopped by the simulator (work budget, bad $ref) may have changed the
+ * state half-way, which no kernel state corresponds to; the state before it is rebuilt by replaying the
+ * earlier steps on a fresh Sim (the engine is deterministic), so `final` is the last consistent state.
+ */
+function runSteps(
+  build: () => Sim,
+  c: CaseInput,
+): { steps: StepResult[]; final: Record<string, unknown>; error?: string } {
+  let sim = build();
+  const done: Array<{ run: (sim: Sim) => void }> = [];
   const steps: StepResult[] = [];
   let stopped: string | null = null;
   let error: string | undefined;
@@ -123,6 +134,7 @@ function runSteps(sim: Sim, c: CaseInput): { steps: StepResult[]; final: Record<
         }),
       );
       const out = def.run(sim, args);
+      done.push({ run: (again) => def.run(again, args) });
       steps.push({
         op: s.op,
         ret: null,
@@ -131,13 +143,24 @@ function runSteps(sim: Sim, c: CaseInput): { steps: StepResult[]; final: Record<
       } as StepResult);
     } catch (e) {
       if (e instanceof KernelBug) {
-        steps.push({ op: s.op, ret: 'KERNEL_BUG', explain: { entry: def.entry, path: trace.path, reason: e.message } });
+        steps.push({
+          op: s.op,
+          ret: 'KERNEL_BUG',
+          ...vendorCallbackOutputs(sim),
+          locked_vm_pages: sim.mm.lockedVm,
+          explain: { entry: def.entry, path: trace.path, reason: e.message },
+        });
         stopped = 'after KERNEL_BUG';
       } else {
         const msg = e instanceof BudgetExceeded || e instanceof Error ? e.message : String(e);
         steps.push({ op: s.op, ret: null, sim_error: msg });
         stopped = 'after a simulator error';
         error = `steps[${steps.length - 1}] (${s.op}): ${msg}`;
+        sim = build();
+        for (const d of done) {
+          sim.iommu.beginStep();
+          d.run(sim);
+        }
       }
     }
   }

@@ -2,7 +2,7 @@
 // outputs case-format.md §2 lists for them.
 
 import { z } from 'zod';
-import { hex, hexPage } from '../../addr';
+import { hex } from '../../addr';
 import { kernel } from '../../profile';
 import { u64 } from '../../scenario/schema';
 import { group } from '../../scenario/schema';
@@ -14,7 +14,7 @@ import { vfioIommuType1MapDma } from '../../vfio/map';
 import { vfioIommuType1UnmapDma } from '../../vfio/unmap';
 import { count, DIRTY_FLAGS, flags, MAP_FLAGS, prot, UNMAP_FLAGS } from '../args';
 import { groupSpecOf } from '../env';
-import { bitmapWords, mapTrace } from '../outputs';
+import { bitmapWords, mapTrace, vendorCallbackOutputs } from '../outputs';
 import type { Sim } from '../sim';
 import { op, type OpDef } from './registry';
 
@@ -41,16 +41,10 @@ export const type1Ops: Record<string, OpDef> = {
     }),
     run(sim, a) {
       const r = vfioIommuType1UnmapDma(sim.iommu, { ...a, bitmapPgsize: a.bitmap_pgsize, bitmapSize: a.bitmap_size });
-      const t = sim.iommu.trace;
       return {
         ret: r.ret,
         size: hex(r.size),
-        vendor_callbacks: t.vendorCallbacks.map((c) => ({
-          device: c.device,
-          iova: hexPage(c.iovaPfn),
-          length: hexPage(c.npages),
-        })),
-        vendor_callback_count: t.vendorCallbacks.length,
+        ...vendorCallbackOutputs(sim),
         ...(r.bitmap ? { bitmap_u64: bitmapWords(r.bitmap) } : {}),
         locked_vm_pages: lockedVm(sim),
       };

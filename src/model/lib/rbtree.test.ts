@@ -1,0 +1,47 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect } from 'vitest';
+import { next, prev, RbTree, rbNode, type RbNode } from './rbtree';
+
+/** Red-black properties: root black, no red node with a red child, equal black height on every path. */
+function blackHeight(n: RbNode | null): number {
+  if (!n) return 1;
+  if (n.red) expect(n.left?.red || n.right?.red).toBeFalsy();
+  if (n.left) expect(n.left.parent).toBe(n);
+  if (n.right) expect(n.right.parent).toBe(n);
+  const l = blackHeight(n.left);
+  expect(blackHeight(n.right)).toBe(l);
+  return l + (n.red ? 0 : 1);
+}
+
+describe('RbTree against a sorted array', () => {
+  test.prop([fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 200 })), { maxLength: 300 })])(
+    'inserts, erases, order, find, prev/next',
+    (ops) => {
+      const t = new RbTree();
+      const ref = new Map<number, RbNode>();
+      for (const [insert, key] of ops) {
+        const lo = key * 4;
+        if (insert) {
+          const n = rbNode(lo, lo + 2);
+          expect(t.insert(n)).toBe(!ref.has(lo));
+          if (!ref.has(lo)) ref.set(lo, n);
+        } else if (ref.has(lo)) {
+          t.erase(ref.get(lo)!);
+          ref.delete(lo);
+        }
+        expect(t.root?.red ?? false).toBe(false);
+        blackHeight(t.root);
+      }
+      const keys = [...ref.keys()].sort((a, b) => a - b);
+      expect([...t.inOrder()].map((n) => n.lo)).toEqual(keys);
+      expect(t.size).toBe(keys.length);
+      keys.forEach((k, i) => {
+        const n = t.find(k + 1)!;
+        expect(n.lo).toBe(k);
+        expect(next(n)?.lo ?? null).toBe(keys[i + 1] ?? null);
+        expect(prev(n)?.lo ?? null).toBe(keys[i - 1] ?? null);
+        expect(t.find(k + 3)).toBeNull();
+      });
+    },
+  );
+});
