@@ -65,8 +65,8 @@ describe('ProcessMemory layouts', () => {
       ],
       new WorkBudget(),
     );
-    expect(m.run(0x103, 10)).toEqual({ pfn: 0x300006, reserved: false, pages: 1 });
-    expect(m.run(0x210, 1000)).toEqual({ pfn: 0xe0010, reserved: true, pages: 240 });
+    expect(m.run(0x103, 10)).toEqual({ pfn: 0x300006, reserved: false, pages: 1, toRegionEnd: false });
+    expect(m.run(0x210, 1000)).toEqual({ pfn: 0xe0010, reserved: true, pages: 240, toRegionEnd: true });
     expect(m.run(0x400, 1)).toBeNull();
     expect(m.run(0x500, 1)).toBeNull();
     expect(m.countReserved(0xdff00, 0x200)).toBe(0x100);

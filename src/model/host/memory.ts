@@ -32,6 +32,11 @@ export interface PfnRun {
   pfn: number;
   reserved: boolean;
   pages: number;
+  /**
+   * The run stops inside its region only where the next page is physically discontiguous (layouts never
+   * place two units adjacently); only a run reaching the region's end can continue into the next region.
+   */
+  toRegionEnd: boolean;
 }
 
 export const HUGEPAGE_UNIT = { '2M': 512, '1G': 262144 } as const;
@@ -67,13 +72,23 @@ export class ProcessMemory {
 
   /**
    * The run of physically consecutive pages from vpfn inside its region, at most `max` pages;
-   * null where no VMA backs vpfn (GUP and follow_pfnmap both fail: -EFAULT).
+   * null where no VMA backs vpfn (GUP and follow_pfnmap both fail: -EFAULT). Pinning calls this once
+   * per chunk of a 1 TiB guest, so the caller may pass the object to fill.
    */
-  run(vpfn: number, max: number): PfnRun | null {
+  run(
+    vpfn: number,
+    max: number,
+    out: PfnRun = { pfn: 0, reserved: false, pages: 0, toRegionEnd: false },
+  ): PfnRun | null {
     const r = this.find(vpfn);
     if (!r) return null;
     const k = vpfn - r.vaddrPfn;
-    return { pfn: pfnAt(r, k), reserved: r.backing === 'vm_pfnmap_reserved', pages: Math.min(max, runAt(r, k)) };
+    const contiguous = runAt(r, k);
+    out.pfn = pfnAt(r, k);
+    out.reserved = r.backing === 'vm_pfnmap_reserved';
+    out.pages = Math.min(max, contiguous);
+    out.toRegionEnd = k + contiguous === r.npages;
+    return out;
   }
 
   /** How many of pfns [pfn, pfn + n) are invalid or reserved (is_invalid_reserved_pfn): the PFNMAP regions' frames. */

@@ -6,7 +6,7 @@
 import { addrOf, pfnOf } from '../addr';
 import type { WorkBudget } from '../budget';
 import type { Errno } from '../errno';
-import { ffs, fls } from '../lib/bits';
+import { ffs, fls, modPow2 } from '../lib/bits';
 import { kernel, type Profile } from '../profile';
 import type { LeafCounts, MapPagesLog, VtdConfig } from './types';
 import { ORDER_1G, ORDER_2M, ORDER_4K } from './types';
@@ -42,6 +42,35 @@ export interface PgsizeChoice {
   count: number;
 }
 
+/** 2^k for every page order a bitmap can hold, looked up rather than computed on the hot path. */
+const POW2 = Array.from({ length: 53 }, (_, k) => 2 ** k);
+
+/** iommu_pgsize, step 1–3: index in `orders` of the largest page fitting both alignments and the size. */
+function pgsizeIndex(orders: number[], iovaPfn: number, physPfn: number, pages: number): number {
+  const alignOrder = Math.min(lowOrder(iovaPfn), lowOrder(physPfn));
+  const sizeOrder = fls(pages);
+  let k = -1;
+  for (let i = 0; i < orders.length; i++) {
+    const o = orders[i]!;
+    if (o > sizeOrder || o > alignOrder) break;
+    k = i;
+  }
+  if (k < 0) throw new Error('iommu_pgsize: no page size fits (BUG_ON)');
+  return k;
+}
+
+/** iommu_pgsize, step 4 (≥5.15): how many pages of orders[k] before a larger page could take over. */
+function pgsizeCount(orders: number[], k: number, iovaPfn: number, physPfn: number, pages: number): number {
+  const pgsize = POW2[orders[k]!]!;
+  const nextOrder = orders[k + 1];
+  if (nextOrder === undefined) return Math.floor(pages / pgsize);
+  const next = POW2[nextOrder]!;
+  const offsetInNext = next <= 2 ** 31 ? modPow2(iovaPfn, next) : iovaPfn % next;
+  if (offsetInNext !== (next <= 2 ** 31 ? modPow2(physPfn, next) : physPfn % next)) return Math.floor(pages / pgsize);
+  const offset = next - offsetInNext;
+  return Math.floor((offset + next <= pages ? offset : pages) / pgsize);
+}
+
 /**
  * iommu_pgsize (≥5.15) in page units: the largest supported page that fits both alignments and the size,
  * and how many of them to map before a larger page could take over. Before 5.15 the count is 1.
@@ -53,25 +82,8 @@ export function iommuPgsize(
   pages: number,
   withCount: boolean,
 ): PgsizeChoice {
-  const alignOrder = Math.min(lowOrder(iovaPfn), lowOrder(physPfn));
-  const sizeOrder = fls(pages);
-  let k = -1;
-  for (let i = 0; i < orders.length; i++) {
-    const o = orders[i]!;
-    if (o > sizeOrder || o > alignOrder) break;
-    k = i;
-  }
-  if (k < 0) throw new Error('iommu_pgsize: no page size fits (BUG_ON)');
-  const order = orders[k]!;
-  const pgsize = 2 ** order;
-  if (!withCount) return { order, count: 1 };
-  const nextOrder = orders[k + 1];
-  if (nextOrder === undefined) return { order, count: Math.floor(pages / pgsize) };
-  const next = 2 ** nextOrder;
-  if (iovaPfn % next !== physPfn % next) return { order, count: Math.floor(pages / pgsize) };
-  const offset = next - (iovaPfn % next);
-  const size = offset + next <= pages ? offset : pages;
-  return { order, count: Math.floor(size / pgsize) };
+  const k = pgsizeIndex(orders, iovaPfn, physPfn, pages);
+  return { order: orders[k]!, count: withCount ? pgsizeCount(orders, k, iovaPfn, physPfn, pages) : 1 };
 }
 
 export class IommuDomain {
@@ -101,15 +113,18 @@ export class IommuDomain {
   /** __iommu_map for page-aligned arguments: split by iommu_pgsize, hand each piece to the driver. */
   map(iovaPfn: number, physPfn: number, pages: number, prot: number, log?: MapPagesLog): 0 | Errno {
     if (this.orders.length === 0) return '-ENODEV';
-    const min = 2 ** this.orders[0]!;
+    const orders = this.orders;
+    const min = POW2[orders[0]!]!;
     if (iovaPfn % min !== 0 || physPfn % min !== 0 || pages % min !== 0) return '-EINVAL';
     let iova = iovaPfn;
     let phys = physPfn;
     let left = pages;
     while (left > 0) {
-      const { order, count } = iommuPgsize(this.orders, iova, phys, left, this.withCount);
-      log?.push({ domain: this.index, iovaPfn: iova, physPfn: phys, order, count });
-      const mapped = count * 2 ** order;
+      const k = pgsizeIndex(orders, iova, phys, left);
+      const order = orders[k]!;
+      const count = this.withCount ? pgsizeCount(orders, k, iova, phys, left) : 1;
+      log?.push(this.index, iova, phys, order, count);
+      const mapped = count * POW2[order]!;
       const ret = this.driverMap(iova, phys, order, mapped, prot);
       if (ret !== 0) {
         if (pages - left > 0) this.unmap(iovaPfn, pages - left);
@@ -125,13 +140,16 @@ export class IommuDomain {
   /** __iommu_unmap: returns the pages the driver reports, which can exceed the request (superpages). */
   unmap(iovaPfn: number, pages: number): number {
     if (this.orders.length === 0) return 0;
-    const min = 2 ** this.orders[0]!;
+    const orders = this.orders;
+    const min = POW2[orders[0]!]!;
     if (iovaPfn % min !== 0 || pages % min !== 0) return 0;
     let unmapped = 0;
     let iova = iovaPfn;
     while (unmapped < pages) {
-      const { order, count } = iommuPgsize(this.orders, iova, iova, pages - unmapped, this.withCount);
-      const got = this.table.unmap(iova, count * 2 ** order);
+      const left = pages - unmapped;
+      const k = pgsizeIndex(orders, iova, iova, left);
+      const count = this.withCount ? pgsizeCount(orders, k, iova, iova, left) : 1;
+      const got = this.table.unmap(iova, count * POW2[orders[k]!]!);
       if (got === 0) break;
       iova += got;
       unmapped += got;
@@ -191,10 +209,10 @@ export class IommuDomain {
   private driverMap(iovaPfn: number, physPfn: number, order: number, pages: number, prot: number): 0 | Errno {
     if (this.withCount) {
       if (order !== ORDER_4K && order !== ORDER_2M && order !== ORDER_1G) return '-EINVAL';
-      const pg = 2 ** order;
+      const pg = POW2[order]!;
       if (iovaPfn % pg !== 0 || physPfn % pg !== 0) return '-EINVAL';
     }
-    if (iovaPfn + pages > 2 ** (this.cfg.gawBits - 12)) return '-EFAULT';
+    if (iovaPfn + pages > POW2[this.cfg.gawBits - 12]!) return '-EFAULT';
     return this.table.domainMapping(iovaPfn, physPfn, pages, protToAttr(prot, this.cfg.snoopControl));
   }
 }

@@ -3,8 +3,14 @@
 
 const TWO32 = 2 ** 32;
 
+const U32_MAX = 0xffffffff;
+
 /** __ffs: index of the lowest set bit; x must be a positive integer. */
 export function ffs(x: number): number {
+  if (x <= U32_MAX) {
+    const v = x >>> 0;
+    return 31 - Math.clz32(v & -v);
+  }
   const lo = x % TWO32;
   if (lo !== 0) return 31 - Math.clz32(lo & -lo);
   const hi = Math.floor(x / TWO32);
@@ -13,8 +19,17 @@ export function ffs(x: number): number {
 
 /** __fls: index of the highest set bit; x must be a positive integer. */
 export function fls(x: number): number {
+  if (x <= U32_MAX) return 31 - Math.clz32(x >>> 0);
   const hi = Math.floor(x / TWO32);
   return hi > 0 ? 32 + 31 - Math.clz32(hi) : 31 - Math.clz32(x);
+}
+
+/**
+ * x mod p for a power of two p ≤ 2^31: a bit mask while x fits 32 bits (the common case, and much
+ * cheaper than a floating-point remainder), the remainder otherwise.
+ */
+export function modPow2(x: number, p: number): number {
+  return x <= U32_MAX ? x & (p - 1) : x % p;
 }
 
 /** True when x is a multiple of 2^k. */

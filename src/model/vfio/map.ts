@@ -141,7 +141,7 @@ export function vfioPinMapDma(iommu: VfioIommu, dma: VfioDma, npages: number): 0
       break;
     }
     const iovaPfn = dma.iovaPfn + dma.sizePages;
-    t.pinChunks.push({ iovaPfn, pfn: chunk.pfn, npage: chunk.npage, reserved: chunk.reserved ? 1 : 0 });
+    t.pinChunks.push(iovaPfn, chunk.pfn, chunk.npage, chunk.reserved ? 1 : 0);
     ret = vfioIommuMap(iommu, iovaPfn, chunk.pfn, chunk.npage, dma.prot);
     if (ret !== 0) {
       vfioUnpinPagesRemote(iommu, dma, iovaPfn, chunk.pfn, chunk.npage, true);
@@ -160,7 +160,7 @@ export function vfioIommuMap(iommu: VfioIommu, iovaPfn: number, pfn: number, npa
   const log = kernel.hasMapPages(iommu.profile) ? iommu.trace.mapPages : undefined;
   for (let i = 0; i < iommu.domains.length; i++) {
     const d = iommu.domains[i]!.domain;
-    iommu.trace.iommuMapCalls.push({ domain: d.index, iovaPfn, physPfn: pfn, npages: npage });
+    iommu.trace.iommuMapCalls.push(d.index, iovaPfn, pfn, npage);
     const ret = d.map(iovaPfn, pfn, npage, prot | IOMMU_CACHE, log);
     if (ret !== 0) {
       for (let j = i - 1; j >= 0; j--) iommu.domains[j]!.domain.unmap(iovaPfn, npage);

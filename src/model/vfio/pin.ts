@@ -4,6 +4,7 @@
 // A chunk is found as an extent of the host layout, so pinning 1 TiB costs one step per run, not per page.
 
 import type { Errno } from '../errno';
+import type { PfnRun } from '../host/memory';
 import type { VfioDma, VfioPfn } from './dma';
 import type { VfioIommu } from './iommu';
 
@@ -51,8 +52,9 @@ export function vfioPinPagesRemote(
   let base = -1;
   let rsvd = false;
   let hole = false;
+  const scratch: PfnRun = { pfn: 0, reserved: false, pages: 0, toRegionEnd: false };
   while (pinned < npage) {
-    const run = iommu.memory.run(vaddrPfn + pinned, npage - pinned);
+    const run = iommu.memory.run(vaddrPfn + pinned, npage - pinned, scratch);
     iommu.budget.spend(1, 'pinning (vfio_pin_pages_remote)');
     if (run === null) {
       hole = true;
@@ -65,6 +67,7 @@ export function vfioPinPagesRemote(
       break;
     }
     pinned += run.pages;
+    if (!run.toRegionEnd) break;
   }
   // Each page is charged before the next batch refill, so a limit crossed before a hole wins.
   if (!rsvd && pinned > 0) {

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { hex, pfnOf } from '../../addr';
+import { kernel } from '../../profile';
 import { u64 } from '../../scenario/schema';
 import { encodeLeaf, encodeTable, pfnLevelOffset, protToAttr } from '../../iommu/vtd/pte';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from '../../iommu/types';
@@ -58,7 +59,12 @@ export const iommuOps: Record<string, OpDef> = {
       const value =
         a.kind === 'non-leaf'
           ? encodeTable(pfnOf(a.table_phys))
-          : encodeLeaf(pfnOf(a.phys), protToAttr(a.prot, a.snoop), LEAF_LEVEL[a.size], sim.profile);
+          : encodeLeaf(
+              pfnOf(a.phys),
+              protToAttr(a.prot, a.snoop),
+              LEAF_LEVEL[a.size],
+              kernel.vtdLeafForcesBit0(sim.profile),
+            );
       return { ret: null, value: hex(value) };
     },
   }),

@@ -2,7 +2,6 @@
 // per-level index (pfn_level_offset). Values are plain numbers: a host physical address below 2^52
 // plus the low 12 attribute bits is exact.
 
-import { kernel, type Profile } from '../../profile';
 import { IOMMU_READ, IOMMU_WRITE } from '../types';
 
 export const DMA_PTE_READ = 1;
@@ -12,17 +11,20 @@ export const DMA_PTE_SNP = 0x800;
 /** DMA_FL_PTE_PRESENT, OR-ed into second-level leaves between 5.12 and the 2025 fix. */
 const DMA_FL_PTE_PRESENT = 1;
 
-export const LEVEL_STRIDE = 9;
 export const ENTRIES = 512;
+
+/** lvl_to_nr_pages by level (index 1 = 4 KiB leaf level … 6), precomputed: the walk is the hot path. */
+const LEVEL_PAGES = [0, 1, 2 ** 9, 2 ** 18, 2 ** 27, 2 ** 36, 2 ** 45];
 
 /** Pages covered by one entry at `level` (1 = 4 KiB leaf level): lvl_to_nr_pages. */
 export function levelPages(level: number): number {
-  return 2 ** (LEVEL_STRIDE * (level - 1));
+  return LEVEL_PAGES[level]!;
 }
 
 /** pfn_level_offset: the entry index of an iova page number at `level`. */
 export function pfnLevelOffset(iovaPfn: number, level: number): number {
-  return Math.floor(iovaPfn / levelPages(level)) % ENTRIES;
+  if (iovaPfn <= 0xffffffff) return level > 4 ? 0 : (iovaPfn >>> (9 * (level - 1))) & 511;
+  return Math.floor(iovaPfn / LEVEL_PAGES[level]!) % ENTRIES;
 }
 
 /** The R/W/SNP bits intel_iommu_map derives from IOMMU_* prot. */
@@ -34,11 +36,14 @@ export function protToAttr(prot: number, snoop: boolean): number {
   return attr;
 }
 
-/** A leaf as __domain_mapping writes it: address | attr | PS for superpages (| bit 0 on 5.12..6.16). */
-export function encodeLeaf(physPfn: number, attr: number, level: number, profile: Profile): number {
+/**
+ * A leaf as __domain_mapping writes it: address | attr | PS for superpages, | bit 0 where the profile
+ * forces it (kernel.vtdLeafForcesBit0, looked up once per domain by the caller).
+ */
+export function encodeLeaf(physPfn: number, attr: number, level: number, forceBit0: boolean): number {
   let bits = attr;
   if (level > 1) bits |= DMA_PTE_LARGE_PAGE;
-  if (kernel.vtdLeafForcesBit0(profile)) bits |= DMA_FL_PTE_PRESENT;
+  if (forceBit0) bits |= DMA_FL_PTE_PRESENT;
   return physPfn * 4096 + bits;
 }
 

@@ -5,7 +5,8 @@
 
 import type { WorkBudget } from '../../budget';
 import type { Errno } from '../../errno';
-import type { Profile } from '../../profile';
+import { kernel, type Profile } from '../../profile';
+import { modPow2 } from '../../lib/bits';
 import type { LeafCounts } from '../types';
 import {
   DMA_PTE_READ,
@@ -52,6 +53,8 @@ const TABLE_POOL_PFN = 2 ** 36;
 
 export class VtdPageTable {
   private readonly root: Table;
+  private readonly pfnLimit: number;
+  private readonly leafBit0: boolean;
   private nextTablePfn = TABLE_POOL_PFN;
   /** Leaf counts by level (index 1 = 4K, 2 = 2M, 3 = 1G). */
   private readonly leafCount = [0, 0, 0, 0, 0, 0];
@@ -65,15 +68,17 @@ export class VtdPageTable {
     readonly levels: 4 | 5,
     /** 0 none, 1 2 MiB, 2 2 MiB + 1 GiB: domain->iommu_superpage. */
     readonly superpage: 0 | 1 | 2,
-    private readonly profile: Profile,
+    profile: Profile,
     private readonly budget: WorkBudget,
   ) {
+    this.pfnLimit = 2 ** (9 * levels);
+    this.leafBit0 = kernel.vtdLeafForcesBit0(profile);
     this.root = this.newTable(levels, 0);
   }
 
   /** domain_pfn_supported: the table's width is 9 bits per level above the 12-bit page offset. */
   pfnSupported(pfn: number): boolean {
-    return pfn < 2 ** (9 * this.levels);
+    return pfn < this.pfnLimit;
   }
 
   leafCounts(): LeafCounts {
@@ -87,7 +92,7 @@ export class VtdPageTable {
     let iov = iovPfn;
     let phys = physPfn;
     let left = pages;
-    while (support > 0 && iov % ENTRIES === 0 && phys % ENTRIES === 0) {
+    while (support > 0 && modPow2(iov, ENTRIES) === 0 && modPow2(phys, ENTRIES) === 0) {
       left = Math.floor(left / ENTRIES);
       if (left === 0) break;
       iov /= ENTRIES;
@@ -130,7 +135,7 @@ export class VtdPageTable {
       let written = 0;
       do {
         if (table.entries[idx] === 0) {
-          table.entries[idx] = encodeLeaf(phys, attr, level, this.profile);
+          table.entries[idx] = encodeLeaf(phys, attr, level, this.leafBit0);
           table.used++;
           this.leafCount[level]!++;
         } else {
