@@ -193,10 +193,17 @@ export function vfioUnmapUnpin(iommu: VfioIommu, dma: VfioDma, doAccounting: boo
   if (dma.sizePages === 0 || !iommu.hasDomain) return 0;
   const first = iommu.domains[0]!.domain;
   for (let i = 1; i < iommu.domains.length; i++) iommu.domains[i]!.domain.unmap(dma.iovaPfn, dma.sizePages);
-  const runs: number[] = [];
+  let unlocked = 0;
   let runIova = -1;
   let runPhys = -1;
   let runLen = 0;
+  // Each run is unmapped as soon as the next leaf does not continue it. That is safe during the walk:
+  // the run lies wholly before the leaf being visited, so it only clears entries the walk has passed.
+  const flush = () => {
+    iommu.budget.spend(1, 'unmapping (vfio_unmap_unpin)');
+    const unmappedPages = first.unmap(runIova, runLen);
+    unlocked += vfioUnpinPagesRemote(iommu, dma, runIova, runPhys, unmappedPages, false);
+  };
   first.forEachLeaf(dma.iovaPfn, dma.endPfn, (leafIova, leafPhys, pages) => {
     // A leaf may start before or run past the mapping only if something else mapped it; clip to the mapping.
     const lo = Math.max(leafIova, dma.iovaPfn);
@@ -206,20 +213,12 @@ export function vfioUnmapUnpin(iommu: VfioIommu, dma: VfioDma, doAccounting: boo
       runLen += hi - lo;
       return;
     }
-    if (runLen > 0) runs.push(runIova, runPhys, runLen);
+    if (runLen > 0) flush();
     runIova = lo;
     runPhys = phys;
     runLen = hi - lo;
   });
-  if (runLen > 0) runs.push(runIova, runPhys, runLen);
-  iommu.budget.spend(runs.length / 3, 'unmapping (vfio_unmap_unpin)');
-  let unlocked = 0;
-  for (let k = 0; k < runs.length; k += 3) {
-    const iovaPfn = runs[k]!;
-    const physPfn = runs[k + 1]!;
-    const unmappedPages = first.unmap(iovaPfn, runs[k + 2]!);
-    unlocked += vfioUnpinPagesRemote(iommu, dma, iovaPfn, physPfn, unmappedPages, false);
-  }
+  if (runLen > 0) flush();
   dma.iommuMapped = false;
   if (doAccounting) {
     vfioLockAcct(dma, -unlocked);
