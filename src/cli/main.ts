@@ -1,12 +1,11 @@
 // vgpu-dma-sim: the headless runner (case-format.md §5) on the same engine the browser uses.
 
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
 import { checkFile } from '../model/engine/check';
+import { caseJsonSchema } from '../model/engine/json-schema';
 import { listLimit } from '../model/engine/outputs';
 import { runFile } from '../model/engine/run';
 import { RESULTS_SCHEMA, type RunOptions } from '../model/engine/types';
-import { fileSchema } from '../model/scenario/schema';
 
 const USAGE = `usage:
   vgpu-dma-sim run FILE.json   [--case ID] [--kernel X.Y] [--strict] [--budget N]
@@ -79,9 +78,7 @@ function main(argv: string[]): number {
     return 2;
   }
   if (cli.cmd === 'schema') {
-    process.stdout.write(
-      JSON.stringify(z.toJSONSchema(fileSchema, { io: 'input', unrepresentable: 'any' }), null, 2) + '\n',
-    );
+    process.stdout.write(JSON.stringify(caseJsonSchema(), null, 2) + '\n');
     return 0;
   }
   let doc: unknown;
