@@ -1,0 +1,61 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { runFile } from '../src/model/engine/run';
+
+const preset = (file: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../public/scenarios/${file}`, import.meta.url), 'utf8'));
+
+test.describe('app shell', () => {
+  const problems: string[] = [];
+  test.beforeEach(({ page }) => {
+    problems.length = 0;
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  });
+  test.afterEach(() => expect(problems).toEqual([]));
+
+  test('runs the first preset in the worker and shows its steps and final counters', async ({ page }) => {
+    const expected = runFile(preset('vtd-basics.json')).cases[0]!;
+    await page.goto('/');
+    await expect(page.getByRole('table', { name: /Steps of vtd-basics/ })).toBeVisible();
+    await expect(page.getByRole('status')).toHaveText('Ready.');
+    for (const [i, s] of expected.steps.entries()) {
+      await expect(page.getByTestId(`step-${i}`)).toContainText(s.op);
+      await expect(page.getByTestId(`step-${i}`).locator('td').nth(2)).toHaveText(String(s.ret));
+    }
+    const leaves = expected.final.leaf_ptes as Record<string, number>;
+    for (const size of ['4K', '2M', '1G'])
+      await expect(page.getByTestId(`leaf-${size}`).locator('dd')).toHaveText(String(leaves[size]));
+    await expect(page.getByTestId('final-locked_vm').locator('dd').first()).toHaveText(
+      String(expected.final.locked_vm_pages),
+    );
+    await expect(page.getByTestId('final-dma_avail').locator('dd').first()).toHaveText(
+      String(expected.final.dma_avail),
+    );
+    await expect(page.getByTestId('step-0')).toContainText('pin_chunk_count 1');
+
+    const axe = await new AxeBuilder({ page }).analyze();
+    expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+    await page.screenshot({ path: 'test-results/app.png', fullPage: true });
+  });
+
+  test('switches preset with the keyboard and shows the mdev results', async ({ page }) => {
+    const expected = runFile(preset('mdev-pin.json')).cases[0]!;
+    await page.goto('/');
+    await expect(page.getByRole('status')).toHaveText('Ready.');
+    await page.getByLabel('Scenario').selectOption('mdev-pin');
+    await page.getByLabel('Scenario').press('Tab');
+    await expect(page.getByRole('button', { name: 'Run' })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('table', { name: /Steps of mdev-pin/ })).toBeVisible();
+    await expect(page.getByTestId('step-1').locator('td').nth(2)).toHaveText(String(expected.steps[1]!.ret));
+    await expect(page.getByTestId('final-locked_vm').locator('dd').first()).toHaveText(
+      String(expected.final.locked_vm_pages),
+    );
+    await expect(page.getByText('No IOMMU domain in this container')).toBeVisible();
+    await page.screenshot({ path: 'test-results/app-mdev.png', fullPage: true });
+  });
+});

@@ -1,0 +1,45 @@
+// The page's state: which scenario is loaded, its results, and whether a run is in progress. A failed
+// load or run keeps the previous scenario and results and says why.
+
+import { create } from 'zustand';
+import type { ResultsDoc } from '../model/engine/types';
+
+export interface PresetEntry {
+  id: string;
+  title: string;
+  file: string;
+}
+
+export type Status = 'idle' | 'loading' | 'running' | 'cancelled' | 'error';
+
+export interface AppState {
+  presets: PresetEntry[];
+  presetId: string | null;
+  scenario: unknown;
+  results: ResultsDoc | null;
+  status: Status;
+  message: string | null;
+  setPresets(presets: PresetEntry[]): void;
+  startLoading(presetId: string): void;
+  startRunning(): void;
+  finish(presetId: string, scenario: unknown, results: ResultsDoc): void;
+  fail(message: string): void;
+  cancelled(): void;
+}
+
+export const useAppStore = create<AppState>()((set) => ({
+  presets: [],
+  presetId: null,
+  scenario: null,
+  results: null,
+  status: 'idle',
+  message: null,
+  setPresets: (presets) => set({ presets }),
+  startLoading: () => set({ status: 'loading', message: null }),
+  startRunning: () => set({ status: 'running', message: null }),
+  finish: (presetId, scenario, results) =>
+    set({ presetId, scenario, results, status: 'idle', message: results.error ?? null }),
+  fail: (message) => set({ status: 'error', message }),
+  cancelled: () =>
+    set({ status: 'cancelled', message: 'The run was cancelled; the results shown are from before it.' }),
+}));

@@ -1,0 +1,52 @@
+// The page's handle on the simulation worker. Each request carries a generation: an answer to a request
+// that was superseded or cancelled is dropped. Cancelling terminates the worker (a step can be long)
+// and starts a fresh one, so the page never waits on a step it no longer wants.
+
+import { wrap, type Remote } from 'comlink';
+import type { ResultsDoc, RunOptions } from '../model/engine/types';
+import type { SimApi } from './api';
+
+export class Superseded extends Error {
+  constructor() {
+    super('superseded by a newer request');
+    this.name = 'Superseded';
+  }
+}
+
+export class SimClient {
+  private worker!: Worker;
+  private api!: Remote<SimApi>;
+  private generation = 0;
+  /** Rejects the request in flight; a terminated worker never answers it. */
+  private abort: ((e: Error) => void) | null = null;
+
+  constructor() {
+    this.start();
+  }
+
+  async run(doc: unknown, opts: RunOptions = {}): Promise<ResultsDoc> {
+    const gen = ++this.generation;
+    this.abort?.(new Superseded());
+    const result = await new Promise<ResultsDoc>((resolve, reject) => {
+      this.abort = reject;
+      this.api.run(doc, opts).then(resolve, reject);
+    });
+    if (gen !== this.generation) throw new Superseded();
+    this.abort = null;
+    return result;
+  }
+
+  /** Abandons whatever is running: the pending request rejects with Superseded. */
+  cancel(): void {
+    this.generation++;
+    this.abort?.(new Superseded());
+    this.abort = null;
+    this.worker.terminate();
+    this.start();
+  }
+
+  private start(): void {
+    this.worker = new Worker(new URL('./sim.worker.ts', import.meta.url), { type: 'module', name: 'vgpu-dma-sim' });
+    this.api = wrap<SimApi>(this.worker);
+  }
+}
