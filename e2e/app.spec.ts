@@ -58,4 +58,20 @@ test.describe('app shell', () => {
     await expect(page.getByText('No IOMMU domain in this container')).toBeVisible();
     await page.screenshot({ path: 'test-results/app-mdev.png', fullPage: true });
   });
+
+  test('cancels a long run and keeps the previous results', async ({ page }) => {
+    await page.goto('/');
+    await expect(page.getByRole('status')).toHaveText('Ready.');
+    await page.getByLabel('Scenario').selectOption('tib-hugepages');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect(page.getByRole('status')).toHaveText(/Running/);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByRole('status')).toHaveText('Cancelled.');
+    await expect(page.getByRole('table', { name: /Steps of vtd-basics/ })).toBeVisible();
+
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect(page.getByRole('table', { name: /Steps of tib-hugepages/ })).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByTestId('leaf-2M').locator('dd')).toHaveText('524288');
+    await expect(page.getByTestId('step-0')).toContainText('pin_chunk_count 524288');
+  });
 });

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { checkFile } from '../model/engine/check';
 import { caseJsonSchema } from '../model/engine/json-schema';
+import { writeJson } from './json-out';
 import { listLimit } from '../model/engine/outputs';
 import { runFile } from '../model/engine/run';
 import { RESULTS_SCHEMA, type RunOptions } from '../model/engine/types';
@@ -94,7 +95,7 @@ function main(argv: string[]): number {
   listLimit.value = Infinity;
   if (cli.cmd === 'run') {
     const results = runFile(doc, cli.opts);
-    process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+    writeJson(1, results);
     return results.error ? 2 : 0;
   }
   const report = checkFile(doc, cli.opts);
