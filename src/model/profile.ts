@@ -85,4 +85,8 @@ export const kernel = {
   iovaDepotIsList: (p: Profile) => atLeast(p, 6, 7),
   /** ≈6.x: magazine pop scans for a pfn that fits the limit; older code looked at the top only (pinned to 5.17). */
   iovaMagPopScans: (p: Profile) => atLeast(p, 5, 17),
+
+  // ---- dma-iommu ----
+  /** 6.4: a device whose first below-4 GiB ("SAC") attempt fails stops trying it (pci_32bit_workaround). */
+  dmaIommuSacOneShot: (p: Profile) => atLeast(p, 6, 4),
 } as const;

@@ -9,6 +9,7 @@ import { kernel, type Profile } from '../profile';
 import type { EnvInput, GroupInput, MemoryRegionInput } from '../scenario/schema';
 import { vfioIommuType1AttachGroup } from '../vfio/attach';
 import { VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU, VfioIommu, type GroupSpec, type VendorDriver } from '../vfio/iommu';
+import { Kvmgt } from '../vendor/kvmgt';
 import { vendorForPolicy } from '../vendor/policy';
 import type { Sim } from './sim';
 
@@ -123,8 +124,10 @@ export function buildSim(env: EnvInput, profile: Profile, stepBudget?: number): 
     mm,
     memory,
   );
+  const kvmgt = env.vendor ? new Kvmgt(env.vendor.host_iommu, profile, budget) : null;
   env.groups.forEach((g, i) => {
-    const { spec, vendor } = groupSpecOf(g, i, profile);
+    const { spec, vendor: policy } = groupSpecOf(g, i, profile);
+    const vendor = kvmgt && spec.kind === 'emulated' ? kvmgt : policy;
     iommu.beginStep();
     const ret = vfioIommuType1AttachGroup(iommu, spec, vendor);
     if (ret !== 0) throw new Error(`attaching group ${spec.id} failed with ${ret}: ${iommu.trace.reason ?? ''}`);
@@ -132,5 +135,5 @@ export function buildSim(env: EnvInput, profile: Profile, stepBudget?: number): 
   const iovad = env.iovad
     ? new IovaDomain(env.iovad.granule, Number(env.iovad.start_pfn), profile, env.iovad.cpus, budget)
     : null;
-  return { profile, budget, memory, mm, iommu, iovad };
+  return { profile, budget, memory, mm, iommu, iovad, kvmgt };
 }

@@ -51,6 +51,7 @@ export function finalState(sim: Sim): Record<string, unknown> {
         .map((t) => ({ covers: [hex(t.covers[0]), hex(t.covers[1])], used_entries: t.usedEntries }));
     }
   }
+  if (sim.kvmgt) out.nr_cache_entries = sim.kvmgt.nrCacheEntries;
   if (sim.iovad) {
     const d = describeIovad(sim.iovad);
     const range = (r: IovadRange | null) => (r === null ? null : r === 'anchor' ? 'anchor' : [hex(r[0]), hex(r[1])]);

@@ -6,6 +6,7 @@ import type { ProcessMemory } from '../host/memory';
 import type { Mm } from '../host/mm';
 import type { IovaDomain } from '../iommu/iova';
 import type { Profile } from '../profile';
+import type { Kvmgt } from '../vendor/kvmgt';
 import type { VfioIommu } from '../vfio/iommu';
 
 export interface Sim {
@@ -15,4 +16,6 @@ export interface Sim {
   mm: Mm;
   iommu: VfioIommu;
   iovad: IovaDomain | null;
+  /** env.vendor: the driver behind the emulated groups, answering type1's dma_unmap callback. */
+  kvmgt: Kvmgt | null;
 }

@@ -112,7 +112,8 @@ export const type1Ops: Record<string, OpDef> = {
     args: z.object({ group }),
     run(sim, a) {
       const spec = groupSpecOf(a.group, sim.iommu.emulatedGroups.length + sim.iommu.domains.length, sim.profile);
-      return { ret: vfioIommuType1AttachGroup(sim.iommu, spec.spec, spec.vendor), locked_vm_pages: lockedVm(sim) };
+      const vendor = sim.kvmgt && spec.spec.kind === 'emulated' ? sim.kvmgt : spec.vendor;
+      return { ret: vfioIommuType1AttachGroup(sim.iommu, spec.spec, vendor), locked_vm_pages: lockedVm(sim) };
     },
   }),
   DETACH_GROUP: op({

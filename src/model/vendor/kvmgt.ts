@@ -1,0 +1,184 @@
+// KVMGT, the vGPU driver Linux shipped: drivers/gpu/drm/i915/gvt/kvmgt.c (≥5.18 names). The gvt_dma
+// cache (gfn_cache and dma_addr_cache rb-trees, kref per entry, 4 KiB or 2 MiB entries),
+// gvt_pin_guest_page (one vfio_pin_pages per 4 KiB page, pages must be physically consecutive),
+// gvt_dma_map_page / gvt_dma_unmap_page, intel_gvt_dma_map_guest_page,
+// intel_gvt_dma_unmap_guest_page and intel_vgpu_dma_unmap (type1's dma_unmap callback).
+
+import type { WorkBudget } from '../budget';
+import type { Errno } from '../errno';
+import { next, RbTree, rbNode, type RbNode } from '../lib/rbtree';
+import type { Profile } from '../profile';
+import { pinCaller, vfioPinPages, vfioUnpinPages } from '../vfio/external';
+import type { VendorDriver, VfioDevice, VfioIommu } from '../vfio/iommu';
+import { IOMMU_READ, IOMMU_WRITE } from '../iommu/types';
+import { DmaIommuDevice } from './dma-iommu';
+
+/** struct gvt_dma. dmaAddr is a byte address (below 2^52, exact as a number). */
+export interface GvtDma {
+  gfn: number;
+  dmaAddr: number;
+  /** Bytes: 4 KiB or 2 MiB. */
+  size: number;
+  kref: number;
+  gfnNode: RbNode;
+  dmaAddrNode: RbNode;
+}
+
+export type HostIommu = 'off' | 'dma';
+
+export interface KvmgtMapResult {
+  ret: 0 | Errno;
+  dmaAddr: number | null;
+  kref: number | null;
+}
+
+export class Kvmgt implements VendorDriver {
+  readonly gfnCache = new RbTree();
+  readonly dmaAddrCache = new RbTree();
+  private readonly entries = new Map<RbNode, GvtDma>();
+  nrCacheEntries = 0;
+  /** The GPU's own DMA domain when the host IOMMU translates it (dma_addr = allocated iova). */
+  readonly dma: DmaIommuDevice | null;
+
+  constructor(
+    readonly hostIommu: HostIommu,
+    profile: Profile,
+    budget: WorkBudget,
+  ) {
+    this.dma = hostIommu === 'dma' ? new DmaIommuDevice(profile, budget) : null;
+  }
+
+  /** intel_gvt_dma_map_guest_page. */
+  mapGuestPage(iommu: VfioIommu, gfn: number, size: number): KvmgtMapResult {
+    const t = iommu.trace;
+    t.path.push('intel_gvt_dma_map_guest_page');
+    if (!this.attached(iommu))
+      return { ret: t.fail('-EINVAL', 'the vGPU is not attached (device not open)'), dmaAddr: null, kref: null };
+    const entry = this.findGfn(gfn);
+    if (entry && entry.size === size) {
+      entry.kref++;
+      return { ret: 0, dmaAddr: entry.dmaAddr, kref: entry.kref };
+    }
+    if (entry) {
+      // The same gfn with a different size: unmap and re-map.
+      this.dmaUnmapPage(iommu, entry.gfn, entry.dmaAddr, entry.size);
+      this.removeEntry(entry);
+    }
+    const mapped = this.dmaMapPage(iommu, gfn, size);
+    if (typeof mapped === 'string') return { ret: mapped, dmaAddr: null, kref: null };
+    const added = this.addEntry(gfn, mapped, size);
+    return { ret: 0, dmaAddr: added.dmaAddr, kref: added.kref };
+  }
+
+  /** intel_gvt_dma_unmap_guest_page: kref_put; at zero unmap, unpin and drop the entry. Returns the kref left. */
+  unmapGuestPage(iommu: VfioIommu, dmaAddr: number): number | null {
+    iommu.trace.path.push('intel_gvt_dma_unmap_guest_page');
+    if (!this.attached(iommu)) return null;
+    const node = this.dmaAddrCache.find(dmaAddr);
+    const entry = node && node.lo === dmaAddr ? this.entries.get(node) : undefined;
+    if (!entry) return null;
+    if (--entry.kref > 0) return entry.kref;
+    this.dmaUnmapPage(iommu, entry.gfn, entry.dmaAddr, entry.size);
+    this.removeEntry(entry);
+    return null;
+  }
+
+  /** intel_vgpu_dma_unmap: every cached gfn in the range goes, whatever its kref. */
+  dmaUnmap(iommu: VfioIommu, _device: VfioDevice, iovaPfn: number, npages: number): void {
+    iommu.trace.path.push('intel_vgpu_dma_unmap');
+    for (let n = this.gfnCache.lowestEndingAtOrAbove(iovaPfn); n && n.lo < iovaPfn + npages;) {
+      const entry = this.entries.get(n)!;
+      n = next(n);
+      this.dmaUnmapPage(iommu, entry.gfn, entry.dmaAddr, entry.size);
+      this.removeEntry(entry);
+    }
+  }
+
+  findGfn(gfn: number): GvtDma | undefined {
+    const node = this.gfnCache.find(gfn);
+    return node && node.lo === gfn ? this.entries.get(node) : undefined;
+  }
+
+  private attached(iommu: VfioIommu): boolean {
+    const caller = pinCaller(iommu, undefined);
+    return caller.group !== undefined && caller.open;
+  }
+
+  /** gvt_pin_guest_page + dma_map_page; -ENOMEM when the DMA mapping fails. */
+  private dmaMapPage(iommu: VfioIommu, gfn: number, size: number): number | Errno {
+    const pages = Math.ceil(size / 4096);
+    const base = this.pinGuestPage(iommu, gfn, pages);
+    if (typeof base === 'string') return base;
+    if (!this.dma) return base * 4096;
+    const iovaPfn = this.dma.mapPage(base, pages);
+    if (iovaPfn === null) {
+      this.unpinGuestPage(iommu, gfn, pages);
+      return iommu.trace.fail('-ENOMEM', 'dma_map_page failed: no iova left below the GPU DMA mask');
+    }
+    return iovaPfn * 4096;
+  }
+
+  private dmaUnmapPage(iommu: VfioIommu, gfn: number, dmaAddr: number, size: number): void {
+    const pages = Math.ceil(size / 4096);
+    this.dma?.unmapPage(dmaAddr / 4096, pages);
+    this.unpinGuestPage(iommu, gfn, pages);
+  }
+
+  /** gvt_pin_guest_page: one vfio_pin_pages per page; a page not following the first one is -EINVAL. */
+  private pinGuestPage(iommu: VfioIommu, gfn: number, pages: number): number | Errno {
+    const t = iommu.trace;
+    let basePfn = -1;
+    for (let n = 0; n < pages; n++) {
+      t.type1Pins.push({ iovaPfn: gfn + n, npage: 1 });
+      const r = vfioPinPages(iommu, pinCaller(iommu, undefined), BigInt(gfn + n) << 12n, 1, IOMMU_READ | IOMMU_WRITE);
+      if (r.ret !== 1) {
+        if (n > 0) this.unpinGuestPage(iommu, gfn, n);
+        return typeof r.ret === 'string' ? r.ret : t.fail('-EINVAL', 'vfio_pin_pages did not pin the page');
+      }
+      const pfn = r.pfns![0]!;
+      if (n === 0) basePfn = pfn;
+      else if (pfn !== basePfn + n) {
+        this.unpinGuestPage(iommu, gfn, n + 1);
+        return t.fail(
+          '-EINVAL',
+          `guest page 0x${(gfn + n).toString(16)} is not physically next to the first one: not one 2 MiB page`,
+        );
+      }
+    }
+    return basePfn;
+  }
+
+  /** gvt_unpin_guest_page: one vfio_unpin_pages call for the whole range. */
+  private unpinGuestPage(iommu: VfioIommu, gfn: number, pages: number): void {
+    iommu.trace.type1Unpins.push({ iovaPfn: gfn, npage: pages });
+    vfioUnpinPages(
+      iommu,
+      Array.from({ length: pages }, (_, k) => gfn + k),
+    );
+  }
+
+  private addEntry(gfn: number, dmaAddr: number, size: number): GvtDma {
+    const entry: GvtDma = {
+      gfn,
+      dmaAddr,
+      size,
+      kref: 1,
+      gfnNode: rbNode(gfn, gfn),
+      dmaAddrNode: rbNode(dmaAddr, dmaAddr),
+    };
+    this.gfnCache.insert(entry.gfnNode);
+    this.dmaAddrCache.insert(entry.dmaAddrNode);
+    this.entries.set(entry.gfnNode, entry);
+    this.entries.set(entry.dmaAddrNode, entry);
+    this.nrCacheEntries++;
+    return entry;
+  }
+
+  private removeEntry(entry: GvtDma): void {
+    this.gfnCache.erase(entry.gfnNode);
+    this.dmaAddrCache.erase(entry.dmaAddrNode);
+    this.entries.delete(entry.gfnNode);
+    this.entries.delete(entry.dmaAddrNode);
+    this.nrCacheEntries--;
+  }
+}
