@@ -18,8 +18,13 @@ describe('conformance cases', () => {
     expect(report.passed).toBeGreaterThan(4);
   });
 
-  const shared = new URL('../../../../shared/conformance/examples.json', import.meta.url);
-  it.runIf(existsSync(shared))('the kept copy of the shared examples is up to date', () => {
-    expect(load('../../../conformance/examples.json')).toEqual(JSON.parse(readFileSync(shared, 'utf8')));
+  // In a clone next to the project's shared folder the copy must equal the original; alone (CI, a
+  // fresh clone elsewhere) it must at least be a complete examples file.
+  it('the kept copy of the shared examples is the shared file', () => {
+    const copy = load('../../../conformance/examples.json') as { schema: string; cases: Array<{ id: string }> };
+    const shared = new URL('../../../../shared/conformance/examples.json', import.meta.url);
+    if (existsSync(shared)) expect(copy).toEqual(JSON.parse(readFileSync(shared, 'utf8')));
+    expect(copy.schema).toBe('vfio-type1-conformance/1');
+    expect(copy.cases.map((c) => c.id)).toContain('KVMGT-01');
   });
 });
