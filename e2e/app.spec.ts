@@ -45,6 +45,7 @@ test.describe('app shell', () => {
   test('switches preset with the keyboard and shows the mdev results', async ({ page }) => {
     const expected = runFile(preset('mdev-pin.json')).cases[0]!;
     await page.goto('/');
+    await expect(page.getByRole('table', { name: /Steps of vtd-basics/ })).toBeVisible();
     await expect(page.getByRole('status')).toHaveText('Ready.');
     await page.getByLabel('Scenario').selectOption('mdev-pin');
     await page.getByLabel('Scenario').press('Tab');
@@ -61,6 +62,7 @@ test.describe('app shell', () => {
 
   test('cancels a long run and keeps the previous results', async ({ page }) => {
     await page.goto('/');
+    await expect(page.getByRole('table', { name: /Steps of vtd-basics/ })).toBeVisible();
     await expect(page.getByRole('status')).toHaveText('Ready.');
     await page.getByLabel('Scenario').selectOption('tib-hugepages');
     await page.getByRole('button', { name: 'Run' }).click();
@@ -73,5 +75,15 @@ test.describe('app shell', () => {
     await expect(page.getByRole('table', { name: /Steps of tib-hugepages/ })).toBeVisible({ timeout: 30_000 });
     await expect(page.getByTestId('leaf-2M').locator('dd')).toHaveText('524288');
     await expect(page.getByTestId('step-0')).toContainText('pin_chunk_count 524288');
+  });
+
+  test("shows the seed thread example: 512 MiB as a flat array is 512 KiB, next to the thread's 2MB", async ({
+    page,
+  }) => {
+    await page.goto('/');
+    await expect(page.getByTestId('seed-flat')).toHaveText('512 KiB');
+    await expect(page.getByText('512K*4 = 2MB')).toBeVisible();
+    await expect(page.getByTestId('seed-per-page-tree')).toContainText('8 MiB');
+    await page.screenshot({ path: 'test-results/app-seed.png', fullPage: true });
   });
 });

@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import { useAppStore } from '../state/store';
 import { FinalCounters } from './FinalCounters';
 import { PresetPicker } from './PresetPicker';
+import { SeedExample } from './SeedExample';
 import { StepTable } from './StepTable';
 import { loadPresetList, runPreset } from './actions';
 
@@ -48,6 +49,7 @@ export function App() {
             <FinalCounters result={c} />
           </article>
         ))}
+        <SeedExample />
       </main>
     </>
   );

@@ -32,7 +32,8 @@ export async function loadPresetList(): Promise<PresetEntry[]> {
   const store = useAppStore.getState();
   try {
     const index = await fetchJson(scenarioUrl('index.json'));
-    if (!isPresetList(index)) throw new Error('scenarios/index.json does not list presets as {id, title, file}');
+    if (!isPresetList(index) || index.presets.length === 0)
+      throw new Error('scenarios/index.json does not list presets as {id, title, file}');
     store.setPresets(index.presets);
     return index.presets;
   } catch (e) {
@@ -56,6 +57,10 @@ export async function runPreset(presetId: string): Promise<void> {
     if (e instanceof Superseded) return;
     store.fail(`Running "${preset.title}" failed: ${(e as Error).message}`);
   }
+}
+
+export function seedExample() {
+  return sim().seedExample();
 }
 
 export function cancelRun(): void {

@@ -32,7 +32,8 @@ export const useAppStore = create<AppState>()((set) => ({
   presetId: null,
   scenario: null,
   results: null,
-  status: 'idle',
+  // The page starts by fetching the preset list and running the first preset.
+  status: 'loading',
   message: null,
   setPresets: (presets) => set({ presets }),
   startLoading: () => set({ status: 'loading', message: null }),

@@ -4,6 +4,7 @@
 import { listLimit } from '../model/engine/outputs';
 import { runFile } from '../model/engine/run';
 import type { ResultsDoc, RunOptions } from '../model/engine/types';
+import { STRATEGIES, trackingMemory, type MemoryCost } from '../model/vendor/tracking/memory';
 
 /** Longest list a step result carries to the page; the CLI prints everything. */
 export const PAGE_LIST_LIMIT = 200;
@@ -14,6 +15,19 @@ export function createSimApi() {
     run(doc: unknown, opts: RunOptions = {}): ResultsDoc {
       listLimit.value = PAGE_LIST_LIMIT;
       return runFile(doc, opts);
+    },
+    /**
+     * The seed thread's example: one 512 MiB region, every design, with every page pinned and with a sparse
+     * working set (1,000 pages spread over the region).
+     */
+    seedExample(): { pinAll: MemoryCost[]; sparse: MemoryCost[] } {
+      const region = { gfn: 0x100000, npages: 131072 };
+      const all = Array.from({ length: region.npages }, (_, k) => region.gfn + k);
+      const sparse = Array.from({ length: 1000 }, (_, k) => region.gfn + ((k * 7919) % region.npages));
+      return {
+        pinAll: STRATEGIES.map((s) => trackingMemory(s, [region], all)),
+        sparse: STRATEGIES.map((s) => trackingMemory(s, [region], sparse)),
+      };
     },
   };
 }

@@ -36,6 +36,11 @@ export class SimClient {
     return result;
   }
 
+  /** Tracking costs of the seed thread's example (no generation: it does not depend on the scenario). */
+  seedExample(): Promise<ReturnType<SimApi['seedExample']>> {
+    return this.api.seedExample();
+  }
+
   /** Abandons whatever is running: the pending request rejects with Superseded. */
   cancel(): void {
     this.generation++;
