@@ -10,6 +10,7 @@ import type { EnvInput, GroupInput, MemoryRegionInput } from '../scenario/schema
 import { vfioIommuType1AttachGroup } from '../vfio/attach';
 import { VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU, VfioIommu, type GroupSpec, type VendorDriver } from '../vfio/iommu';
 import { Kvmgt } from '../vendor/kvmgt';
+import { TrackingVendor } from '../vendor/tracking/driver';
 import { vendorForPolicy } from '../vendor/policy';
 import type { Sim } from './sim';
 
@@ -124,10 +125,19 @@ export function buildSim(env: EnvInput, profile: Profile, stepBudget?: number): 
     mm,
     memory,
   );
-  const kvmgt = env.vendor ? new Kvmgt(env.vendor.host_iommu, profile, budget) : null;
+  const kvmgt = env.vendor?.kind === 'kvmgt' ? new Kvmgt(env.vendor.host_iommu, profile, budget) : null;
+  const tracking =
+    env.vendor?.kind === 'tracking'
+      ? new TrackingVendor(
+          { strategy: env.vendor.strategy, policy: env.vendor.policy, hostIommu: env.vendor.host_iommu },
+          profile,
+          budget,
+        )
+      : null;
+  const driver = kvmgt ?? tracking;
   env.groups.forEach((g, i) => {
     const { spec, vendor: policy } = groupSpecOf(g, i, profile);
-    const vendor = kvmgt && spec.kind === 'emulated' ? kvmgt : policy;
+    const vendor = driver && spec.kind === 'emulated' ? driver : policy;
     iommu.beginStep();
     const ret = vfioIommuType1AttachGroup(iommu, spec, vendor);
     if (ret !== 0) throw new Error(`attaching group ${spec.id} failed with ${ret}: ${iommu.trace.reason ?? ''}`);
@@ -135,5 +145,5 @@ export function buildSim(env: EnvInput, profile: Profile, stepBudget?: number): 
   const iovad = env.iovad
     ? new IovaDomain(env.iovad.granule, Number(env.iovad.start_pfn), profile, env.iovad.cpus, budget)
     : null;
-  return { profile, budget, memory, mm, iommu, iovad, kvmgt };
+  return { profile, budget, memory, mm, iommu, iovad, kvmgt, tracking };
 }

@@ -52,6 +52,10 @@ export function finalState(sim: Sim): Record<string, unknown> {
     }
   }
   if (sim.kvmgt) out.nr_cache_entries = sim.kvmgt.nrCacheEntries;
+  if (sim.tracking) {
+    out.tracking_entries = sim.tracking.entries;
+    out.tracking_bytes = sim.tracking.trackingSlabBytes();
+  }
   if (sim.iovad) {
     const d = describeIovad(sim.iovad);
     const range = (r: IovadRange | null) => (r === null ? null : r === 'anchor' ? 'anchor' : [hex(r[0]), hex(r[1])]);

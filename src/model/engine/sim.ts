@@ -7,6 +7,7 @@ import type { Mm } from '../host/mm';
 import type { IovaDomain } from '../iommu/iova';
 import type { Profile } from '../profile';
 import type { Kvmgt } from '../vendor/kvmgt';
+import type { TrackingVendor } from '../vendor/tracking/driver';
 import type { VfioIommu } from '../vfio/iommu';
 
 export interface Sim {
@@ -18,4 +19,6 @@ export interface Sim {
   iovad: IovaDomain | null;
   /** env.vendor: the driver behind the emulated groups, answering type1's dma_unmap callback. */
   kvmgt: Kvmgt | null;
+  /** env.vendor of kind "tracking": one of the 2016 designs. */
+  tracking: TrackingVendor | null;
 }

@@ -18,6 +18,8 @@ export function rbNode(lo: number, hi: number): RbNode {
 export class RbTree {
   root: RbNode | null = null;
   size = 0;
+  /** Nodes the last find() looked at: the lookup cost the vGPU designs are compared on. */
+  lastVisits = 0;
 
   first(): RbNode | null {
     return this.root ? leftmost(this.root) : null;
@@ -53,7 +55,9 @@ export class RbTree {
   /** The node whose [lo, hi] contains pfn (private_find_iova). */
   find(pfn: number): RbNode | null {
     let n = this.root;
+    this.lastVisits = 0;
     while (n) {
+      this.lastVisits++;
       if (pfn < n.lo) n = n.left;
       else if (pfn > n.hi) n = n.right;
       else return n;

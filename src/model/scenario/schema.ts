@@ -111,9 +111,21 @@ export const environment = z.strictObject({
     })
     .optional(),
   vendor: z
-    .strictObject({ kind: z.literal('kvmgt'), host_iommu: z.enum(['off', 'dma']).default('off') })
+    .discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('kvmgt'), host_iommu: z.enum(['off', 'dma']).default('off') }),
+      z
+        .strictObject({
+          kind: z.literal('tracking'),
+          strategy: z.enum(['per-page-tree', 'iova-range', 'region-table', 'flat-array']),
+          policy: z.enum(['pin-all', 'pin-sparse']).default('pin-sparse'),
+          host_iommu: z.enum(['off', 'dma']).default('off'),
+        })
+        .describe(
+          'a vGPU driver built on one of the 2016 gpa → iova designs (VGPU_MAP_GUEST_PAGE / VGPU_UNMAP_GUEST_PAGE)',
+        ),
+    ])
     .optional()
-    .describe('vendor-driver model behind the emulated group (vGPU issue)'),
+    .describe("the vendor driver behind the emulated group; it answers type1's dma_unmap callback"),
 });
 export type EnvInput = z.infer<typeof environment>;
 

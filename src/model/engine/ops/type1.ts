@@ -112,7 +112,8 @@ export const type1Ops: Record<string, OpDef> = {
     args: z.object({ group }),
     run(sim, a) {
       const spec = groupSpecOf(a.group, sim.iommu.emulatedGroups.length + sim.iommu.domains.length, sim.profile);
-      const vendor = sim.kvmgt && spec.spec.kind === 'emulated' ? sim.kvmgt : spec.vendor;
+      const driver = sim.kvmgt ?? sim.tracking;
+      const vendor = driver && spec.spec.kind === 'emulated' ? driver : spec.vendor;
       return { ret: vfioIommuType1AttachGroup(sim.iommu, spec.spec, vendor), locked_vm_pages: lockedVm(sim) };
     },
   }),

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { hex, hexPage } from '../../addr';
 import { u64 } from '../../scenario/schema';
 import type { Kvmgt } from '../../vendor/kvmgt';
+import type { TrackingVendor } from '../../vendor/tracking/driver';
 import type { Sim } from '../sim';
 import { op, type OpDef } from './registry';
 
@@ -53,4 +54,46 @@ export const vendorOps: Record<string, OpDef> = {
       };
     },
   }),
+  VGPU_MAP_GUEST_PAGE: op({
+    entry: 'vendor map of one guest page (2016 design)',
+    args: z.object({ gfn: u64 }),
+    run(sim, a) {
+      const v = tracking(sim);
+      v.beginStep();
+      const r = v.mapGuestPage(sim.iommu, Number(a.gfn));
+      return { ret: r.ret, dma_addr: r.dmaAddr === null ? null : hex(r.dmaAddr), ...trackingOutputs(sim, v) };
+    },
+  }),
+  VGPU_UNMAP_GUEST_PAGE: op({
+    entry: 'vendor unmap of one guest page (2016 design)',
+    args: z.object({ gfn: u64 }),
+    run(sim, a) {
+      const v = tracking(sim);
+      v.beginStep();
+      return { ret: v.unmapGuestPage(sim.iommu, Number(a.gfn)), ...trackingOutputs(sim, v) };
+    },
+  }),
 };
+
+function tracking(sim: Sim): TrackingVendor {
+  if (!sim.tracking) {
+    throw new Error(
+      'this op needs a tracking vendor: add "vendor": {"kind": "tracking", "strategy": "flat-array"} to the environment',
+    );
+  }
+  return sim.tracking;
+}
+
+function trackingOutputs(sim: Sim, v: TrackingVendor): Record<string, unknown> {
+  return {
+    entries: v.entries,
+    tracking_bytes: v.trackingSlabBytes(),
+    tracking_sizeof_bytes: v.sizeofBytes,
+    pins: v.step.pins,
+    unpins: v.step.unpins,
+    dma_map_calls: v.step.dmaMapCalls,
+    iommu_map_calls: v.step.iommuMapCalls,
+    lookup_visits: v.step.lookupVisits,
+    locked_vm_pages: sim.mm.lockedVm,
+  };
+}

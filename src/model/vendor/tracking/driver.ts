@@ -1,0 +1,326 @@
+// A vGPU vendor driver built on one of the four gpa → iova designs of the May 2016 thread, with the
+// pinning policy and host-IOMMU mode chosen by the scenario. It talks to type1 exactly as a real mdev
+// driver does (vfio_pin_pages / vfio_unpin_pages, the dma_unmap callback) and keeps its tracking in
+// real structures (rb-trees, 512-entry table pages, u32 arrays, iova.c ranges and a VT-d table), so
+// that entries, bytes and lookup costs are counted from what was built, in the order it was built.
+
+import type { WorkBudget } from '../../budget';
+import type { Errno } from '../../errno';
+import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from '../../iommu/types';
+import { next, RbTree, rbNode, type RbNode } from '../../lib/rbtree';
+import type { Profile } from '../../profile';
+import { pinCaller, vfioPinPages, vfioUnpinPages, VFIO_PIN_PAGES_MAX_ENTRIES } from '../../vfio/external';
+import type { VendorDriver, VfioDevice, VfioIommu } from '../../vfio/iommu';
+import { DmaIommuDevice } from '../dma-iommu';
+import type { Strategy } from './memory';
+import { kvmallocFootprint, STRUCTS } from './structs';
+
+export type PinPolicy = 'pin-all' | 'pin-sparse';
+
+export interface TrackingConfig {
+  strategy: Strategy;
+  policy: PinPolicy;
+  hostIommu: 'off' | 'dma';
+}
+
+/** A registered region (one vfio_dma the vendor has touched) and its per-design state. */
+interface Region {
+  node: RbNode;
+  gfn: number;
+  npages: number;
+  /** flat-array: the u32 array (dma pfn + 1; 0 = not tracked). */
+  array: Uint32Array | null;
+  /** region-table: table pages by level and index (level 1 holds the dma pfn + 1). */
+  tables: Map<string, Float64Array> | null;
+  levels: number;
+  /** iova-range: the struct iova of this region. */
+  iovaLo: number;
+  /** Pages of this region that are pinned. */
+  pinned: Set<number>;
+}
+
+export interface StepCounters {
+  pins: number;
+  unpins: number;
+  dmaMapCalls: number;
+  iommuMapCalls: number;
+  lookupVisits: number;
+}
+
+export class TrackingVendor implements VendorDriver {
+  private readonly regions = new RbTree();
+  private readonly regionOf = new Map<RbNode, Region>();
+  /** per-page-tree: gfn → dma pfn. */
+  private readonly pageTree = new RbTree();
+  private readonly pageDma = new Map<RbNode, number>();
+  readonly dma: DmaIommuDevice | null;
+  entries = 0;
+  /** Bytes of tracking memory (slab footprint) and plain sizeof, kept as structures come and go. */
+  slabBytes = 0;
+  sizeofBytes = 0;
+  step: StepCounters = { pins: 0, unpins: 0, dmaMapCalls: 0, iommuMapCalls: 0, lookupVisits: 0 };
+
+  constructor(
+    readonly cfg: TrackingConfig,
+    profile: Profile,
+    budget: WorkBudget,
+  ) {
+    if (cfg.strategy === 'iova-range' && cfg.hostIommu === 'off') {
+      throw new Error('the iova-range design allocates iovas and writes IOMMU PTEs: it needs host_iommu "dma"');
+    }
+    this.dma = cfg.hostIommu === 'dma' ? new DmaIommuDevice(profile, budget) : null;
+  }
+
+  beginStep(): void {
+    this.step = { pins: 0, unpins: 0, dmaMapCalls: 0, iommuMapCalls: 0, lookupVisits: 0 };
+  }
+
+  /** The device wants to DMA to guest page gfn: returns the address it must use. */
+  mapGuestPage(iommu: VfioIommu, gfn: number): { ret: 0 | Errno; dmaAddr: number | null } {
+    const region = this.regionFor(iommu, gfn);
+    if (!region)
+      return {
+        ret: iommu.trace.fail('-EINVAL', `gfn 0x${gfn.toString(16)} is in no registered region (no vfio_dma)`),
+        dmaAddr: null,
+      };
+    const known = this.lookup(region, gfn);
+    if (known !== null) return { ret: 0, dmaAddr: known * 4096 };
+    if (this.cfg.policy === 'pin-all') {
+      const r = this.pinRegion(iommu, region);
+      if (r !== 0) return { ret: r, dmaAddr: null };
+      return { ret: 0, dmaAddr: this.lookup(region, gfn)! * 4096 };
+    }
+    const r = this.trackPages(iommu, region, gfn, 1);
+    if (r !== 0) return { ret: r, dmaAddr: null };
+    return { ret: 0, dmaAddr: this.lookup(region, gfn)! * 4096 };
+  }
+
+  /** The device is done with gfn: pin-sparse drops and unpins it; pin-all keeps everything pinned. */
+  unmapGuestPage(iommu: VfioIommu, gfn: number): 0 | Errno {
+    const node = this.regions.find(gfn);
+    this.step.lookupVisits += this.regions.lastVisits;
+    const region = node ? this.regionOf.get(node) : undefined;
+    if (!region || !region.pinned.has(gfn - region.gfn))
+      return iommu.trace.fail('-EINVAL', 'that guest page is not tracked');
+    if (this.cfg.policy === 'pin-all') return 0;
+    this.untrack(iommu, region, gfn - region.gfn);
+    return 0;
+  }
+
+  /** vfio_device_ops.dma_unmap: drop and unpin everything tracked in the range. */
+  dmaUnmap(iommu: VfioIommu, _device: VfioDevice, iovaPfn: number, npages: number): void {
+    iommu.trace.path.push('vendor dma_unmap');
+    for (let n = this.regions.lowestEndingAtOrAbove(iovaPfn); n && n.lo < iovaPfn + npages;) {
+      const region = this.regionOf.get(n)!;
+      n = next(n);
+      for (const off of [...region.pinned].sort((a, b) => a - b)) {
+        const gfn = region.gfn + off;
+        if (gfn >= iovaPfn && gfn < iovaPfn + npages) this.untrack(iommu, region, off);
+      }
+      if (region.pinned.size === 0) this.dropRegion(region);
+    }
+  }
+
+  /** The address the device uses for gfn, from the vendor's own structures (counting what is visited); null if untracked. */
+  private lookup(region: Region, gfn: number): number | null {
+    const off = gfn - region.gfn;
+    switch (this.cfg.strategy) {
+      case 'per-page-tree': {
+        const node = this.pageTree.find(gfn);
+        this.step.lookupVisits += this.pageTree.lastVisits;
+        return node && node.lo === gfn ? this.pageDma.get(node)! : null;
+      }
+      case 'flat-array': {
+        this.step.lookupVisits += 1;
+        const v = region.array![off]!;
+        return v === 0 ? null : v - 1;
+      }
+      case 'region-table': {
+        let visited = 0;
+        let value = 0;
+        for (let level = region.levels; level >= 1; level--) {
+          visited++;
+          const table = region.tables!.get(`${level}:${Math.floor(off / 512 ** level)}`);
+          if (!table) break;
+          if (level === 1) value = table[off % 512]!;
+        }
+        this.step.lookupVisits += visited;
+        return value === 0 ? null : value - 1;
+      }
+      case 'iova-range': {
+        // gfn → iova is arithmetic inside the range; whether it is mapped is the IOMMU table walk.
+        this.step.lookupVisits += 4;
+        const iova = region.iovaLo + off;
+        return this.dma!.domain.iovaToPhysPfn(iova) >= 0 ? iova : null;
+      }
+    }
+  }
+
+  private regionFor(iommu: VfioIommu, gfn: number): Region | null {
+    const node = this.regions.find(gfn);
+    this.step.lookupVisits += this.regions.lastVisits;
+    if (node && gfn <= node.hi) return this.regionOf.get(node)!;
+    const dma = iommu.dmaList.findDma(gfn, 1);
+    if (!dma) return null;
+    const region: Region = {
+      node: rbNode(dma.iovaPfn, dma.iovaPfn + dma.sizePages - 1),
+      gfn: dma.iovaPfn,
+      npages: dma.sizePages,
+      array: null,
+      tables: null,
+      levels: 1,
+      iovaLo: 0,
+      pinned: new Set(),
+    };
+    switch (this.cfg.strategy) {
+      case 'flat-array': {
+        region.array = new Uint32Array(region.npages);
+        this.charge(region.npages * 4, kvmallocFootprint(region.npages * 4).bytes);
+        break;
+      }
+      case 'region-table':
+        region.tables = new Map();
+        while (512 ** region.levels < region.npages) region.levels++;
+        break;
+      case 'iova-range': {
+        const r = this.dma!.iovad.allocIova(region.npages, 2 ** 27 - 1, true);
+        if (!r) return null;
+        region.iovaLo = r.lo;
+        this.charge(STRUCTS.iova.sizeof, STRUCTS.iova.slab);
+        break;
+      }
+      case 'per-page-tree':
+        break;
+    }
+    this.regions.insert(region.node);
+    this.regionOf.set(region.node, region);
+    return region;
+  }
+
+  private dropRegion(region: Region): void {
+    this.regions.erase(region.node);
+    this.regionOf.delete(region.node);
+    if (region.array) this.charge(-region.npages * 4, -kvmallocFootprint(region.npages * 4).bytes);
+    if (region.tables) this.charge(-region.tables.size * 4096, -region.tables.size * 4096);
+    if (this.cfg.strategy === 'iova-range') {
+      this.dma!.iovad.freeIova(region.iovaLo);
+      this.charge(-STRUCTS.iova.sizeof, -STRUCTS.iova.slab);
+    }
+  }
+
+  /** pin-all: the whole region, in vfio_pin_pages calls of at most 512 pages. */
+  private pinRegion(iommu: VfioIommu, region: Region): 0 | Errno {
+    for (let off = 0; off < region.npages; off += VFIO_PIN_PAGES_MAX_ENTRIES) {
+      const n = Math.min(VFIO_PIN_PAGES_MAX_ENTRIES, region.npages - off);
+      const r = this.trackPages(iommu, region, region.gfn + off, n);
+      if (r !== 0) return r;
+    }
+    return 0;
+  }
+
+  /** Pin n pages from gfn with one vfio_pin_pages call and record each page's DMA address. */
+  private trackPages(iommu: VfioIommu, region: Region, gfn: number, n: number): 0 | Errno {
+    this.step.pins++;
+    iommu.trace.type1Pins.push({ iovaPfn: gfn, npage: n });
+    const r = vfioPinPages(iommu, pinCaller(iommu, undefined), BigInt(gfn) << 12n, n, IOMMU_READ | IOMMU_WRITE);
+    if (r.ret !== n)
+      return typeof r.ret === 'string' ? r.ret : iommu.trace.fail('-EINVAL', 'vfio_pin_pages pinned less than asked');
+    for (let k = 0; k < n; k++) {
+      const off = gfn + k - region.gfn;
+      const dmaPfn = this.dmaMap(region, off, r.pfns![k]!);
+      if (dmaPfn === null) return iommu.trace.fail('-ENOMEM', 'the DMA mapping failed: no iova left');
+      this.store(region, off, dmaPfn);
+      region.pinned.add(off);
+    }
+    return 0;
+  }
+
+  private untrack(iommu: VfioIommu, region: Region, off: number): void {
+    const dmaPfn = this.lookupRaw(region, off);
+    this.dmaUnmapPage(region, off, dmaPfn);
+    this.store(region, off, null);
+    region.pinned.delete(off);
+    this.step.unpins++;
+    iommu.trace.type1Unpins.push({ iovaPfn: region.gfn + off, npage: 1 });
+    vfioUnpinPages(iommu, [region.gfn + off]);
+  }
+
+  private lookupRaw(region: Region, off: number): number {
+    const saved = this.step.lookupVisits;
+    const v = this.lookup(region, region.gfn + off)!;
+    this.step.lookupVisits = saved;
+    return v;
+  }
+
+  /** The device address of a newly pinned page: host pfn (IOMMU off), dma_map_page, or iommu_map into the range. */
+  private dmaMap(region: Region, off: number, pfn: number): number | null {
+    if (!this.dma) return pfn;
+    if (this.cfg.strategy === 'iova-range') {
+      this.step.iommuMapCalls++;
+      return this.dma.domain.map(region.iovaLo + off, pfn, 1, IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE) === 0
+        ? region.iovaLo + off
+        : null;
+    }
+    this.step.dmaMapCalls++;
+    return this.dma.mapPage(pfn, 1);
+  }
+
+  private dmaUnmapPage(region: Region, off: number, dmaPfn: number): void {
+    if (!this.dma) return;
+    if (this.cfg.strategy === 'iova-range') this.dma.domain.unmap(region.iovaLo + off, 1);
+    else this.dma.unmapPage(dmaPfn, 1);
+  }
+
+  /** Record (or with null, forget) the device address of one page in the design's structure. */
+  private store(region: Region, off: number, dmaPfn: number | null): void {
+    const gfn = region.gfn + off;
+    this.entries += dmaPfn === null ? -1 : 1;
+    switch (this.cfg.strategy) {
+      case 'per-page-tree': {
+        const s = STRUCTS.perPageEntry;
+        if (dmaPfn === null) {
+          const node = this.pageTree.find(gfn)!;
+          this.pageTree.erase(node);
+          this.pageDma.delete(node);
+          this.charge(-s.sizeof, -s.slab);
+        } else {
+          const node = rbNode(gfn, gfn);
+          this.pageTree.insert(node);
+          this.pageDma.set(node, dmaPfn);
+          this.charge(s.sizeof, s.slab);
+        }
+        return;
+      }
+      case 'flat-array':
+        region.array![off] = dmaPfn === null ? 0 : dmaPfn + 1;
+        return;
+      case 'region-table':
+        for (let level = region.levels; level >= 1; level--) {
+          const key = `${level}:${Math.floor(off / 512 ** level)}`;
+          let table = region.tables!.get(key);
+          if (!table) {
+            if (dmaPfn === null) return;
+            table = new Float64Array(512);
+            region.tables!.set(key, table);
+            this.charge(4096, 4096);
+          }
+          if (level === 1) table[off % 512] = dmaPfn === null ? 0 : dmaPfn + 1;
+        }
+        return;
+      case 'iova-range':
+        return;
+    }
+  }
+
+  private charge(sizeof: number, slab: number): void {
+    this.sizeofBytes += sizeof;
+    this.slabBytes += slab;
+  }
+
+  /** iova-range keeps its PTEs in the vendor's VT-d table: those table pages count too. */
+  trackingSlabBytes(): number {
+    if (this.cfg.strategy !== 'iova-range') return this.slabBytes;
+    const t = this.dma!.domain.table;
+    return this.slabBytes + (t.tablesAllocated - t.tablesFreed + 1) * 4096;
+  }
+}
