@@ -17,6 +17,20 @@ const KEYS: Record<string, string[]> = {
   ALLOC_IOVA: ['pfn_lo', 'pfn_hi'],
   ALLOC_IOVA_FAST: ['pfn', 'allocated_len'],
   FREE_IOVA_FAST: ['cached'],
+  KVMGT_MAP_GUEST_PAGE: ['dma_addr', 'kref', 'nr_cache_entries'],
+  KVMGT_UNMAP_GUEST_PAGE: ['kref', 'nr_cache_entries'],
+  VGPU_MAP_GUEST_PAGE: ['dma_addr', 'entries', 'tracking_bytes', 'lookup_visits'],
+  VGPU_UNMAP_GUEST_PAGE: ['entries', 'tracking_bytes'],
+  VGPU_WORKLOAD: [
+    'maps',
+    'pins',
+    'unpins',
+    'dma_map_calls',
+    'entries',
+    'tracking_bytes',
+    'lookup_visits_mean',
+    'locked_vm_pages',
+  ],
 };
 
 function show(v: unknown): string {

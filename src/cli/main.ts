@@ -2,6 +2,8 @@
 
 import { readFileSync } from 'node:fs';
 import { checkFile } from '../model/engine/check';
+import { compareFile } from '../model/engine/compare';
+import { compareTable } from './compare-table';
 import { caseJsonSchema } from '../model/engine/json-schema';
 import { writeJson } from './json-out';
 import { listLimit } from '../model/engine/outputs';
@@ -11,6 +13,7 @@ import { RESULTS_SCHEMA, type RunOptions } from '../model/engine/types';
 const USAGE = `usage:
   vgpu-dma-sim run FILE.json   [--case ID] [--kernel X.Y] [--strict] [--budget N]
   vgpu-dma-sim check FILE.json [--case ID] [--kernel X.Y] [--json] [--strict] [--budget N]
+  vgpu-dma-sim compare FILE.json [--json]   every vGPU vendor model on the same scenario, costs side by side
   vgpu-dma-sim schema          print the JSON Schema of the case/scenario format`;
 
 interface Cli {
@@ -22,7 +25,7 @@ interface Cli {
 
 function parseArgs(argv: string[]): Cli | string {
   const [cmd, ...rest] = argv;
-  if (!cmd || !['run', 'check', 'schema'].includes(cmd)) return USAGE;
+  if (!cmd || !['run', 'check', 'compare', 'schema'].includes(cmd)) return USAGE;
   const opts: RunOptions = {};
   let file: string | undefined;
   let json = false;
@@ -93,6 +96,16 @@ function main(argv: string[]): number {
     return 2;
   }
   listLimit.value = Infinity;
+  if (cli.cmd === 'compare') {
+    const r = compareFile(doc, cli.opts);
+    if (r.error) {
+      process.stderr.write(r.error + '\n');
+      return 2;
+    }
+    if (cli.json) process.stdout.write(JSON.stringify(r.rows, null, 2) + '\n');
+    else process.stdout.write(compareTable(r.rows));
+    return 0;
+  }
   if (cli.cmd === 'run') {
     const results = runFile(doc, cli.opts);
     writeJson(1, results);

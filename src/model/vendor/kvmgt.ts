@@ -12,6 +12,8 @@ import { pinCaller, vfioPinPages, vfioUnpinPages } from '../vfio/external';
 import type { VendorDriver, VfioDevice, VfioIommu } from '../vfio/iommu';
 import { IOMMU_READ, IOMMU_WRITE } from '../iommu/types';
 import { DmaIommuDevice } from './dma-iommu';
+import type { StepCounters } from './tracking/driver';
+import { STRUCTS } from './tracking/structs';
 
 /** struct gvt_dma. dmaAddr is a byte address (below 2^52, exact as a number). */
 export interface GvtDma {
@@ -35,8 +37,9 @@ export interface KvmgtMapResult {
 export class Kvmgt implements VendorDriver {
   readonly gfnCache = new RbTree();
   readonly dmaAddrCache = new RbTree();
-  private readonly entries = new Map<RbNode, GvtDma>();
+  private readonly byNode = new Map<RbNode, GvtDma>();
   nrCacheEntries = 0;
+  step: StepCounters = { pins: 0, unpins: 0, dmaMapCalls: 0, iommuMapCalls: 0, lookupVisits: 0 };
   /** The GPU's own DMA domain when the host IOMMU translates it (dma_addr = allocated iova). */
   readonly dma: DmaIommuDevice | null;
 
@@ -46,6 +49,36 @@ export class Kvmgt implements VendorDriver {
     budget: WorkBudget,
   ) {
     this.dma = hostIommu === 'dma' ? new DmaIommuDevice(profile, budget) : null;
+  }
+
+  beginStep(): void {
+    this.step = { pins: 0, unpins: 0, dmaMapCalls: 0, iommuMapCalls: 0, lookupVisits: 0 };
+  }
+
+  get entries(): number {
+    return this.nrCacheEntries;
+  }
+
+  /** One struct gvt_dma (kmalloc-96) per cached entry; the vendor's IOMMU table pages when the host IOMMU is on. */
+  trackingSlabBytes(): number {
+    const tables = this.dma
+      ? (this.dma.domain.table.tablesAllocated - this.dma.domain.table.tablesFreed + 1) * 4096
+      : 0;
+    return this.nrCacheEntries * STRUCTS.gvtDma.slab + tables;
+  }
+
+  /** A 4 KiB guest page for the generic vGPU ops: intel_gvt_dma_map_guest_page(gfn, PAGE_SIZE). */
+  vgpuMap(iommu: VfioIommu, gfn: number): { ret: 0 | Errno; dmaAddr: number | null } {
+    const r = this.mapGuestPage(iommu, gfn, 4096);
+    return { ret: r.ret, dmaAddr: r.dmaAddr };
+  }
+
+  /** The generic unmap by gfn: the entry's dma_addr, then intel_gvt_dma_unmap_guest_page. */
+  vgpuUnmap(iommu: VfioIommu, gfn: number): 0 | Errno {
+    const entry = this.findGfn(gfn);
+    if (!entry) return iommu.trace.fail('-EINVAL', 'that guest page is not in the gvt_dma cache');
+    this.unmapGuestPage(iommu, entry.dmaAddr);
+    return 0;
   }
 
   /** intel_gvt_dma_map_guest_page. */
@@ -75,7 +108,8 @@ export class Kvmgt implements VendorDriver {
     iommu.trace.path.push('intel_gvt_dma_unmap_guest_page');
     if (!this.attached(iommu)) return null;
     const node = this.dmaAddrCache.find(dmaAddr);
-    const entry = node && node.lo === dmaAddr ? this.entries.get(node) : undefined;
+    this.step.lookupVisits += this.dmaAddrCache.lastVisits;
+    const entry = node && node.lo === dmaAddr ? this.byNode.get(node) : undefined;
     if (!entry) return null;
     if (--entry.kref > 0) return entry.kref;
     this.dmaUnmapPage(iommu, entry.gfn, entry.dmaAddr, entry.size);
@@ -87,7 +121,7 @@ export class Kvmgt implements VendorDriver {
   dmaUnmap(iommu: VfioIommu, _device: VfioDevice, iovaPfn: number, npages: number): void {
     iommu.trace.path.push('intel_vgpu_dma_unmap');
     for (let n = this.gfnCache.lowestEndingAtOrAbove(iovaPfn); n && n.lo < iovaPfn + npages;) {
-      const entry = this.entries.get(n)!;
+      const entry = this.byNode.get(n)!;
       n = next(n);
       this.dmaUnmapPage(iommu, entry.gfn, entry.dmaAddr, entry.size);
       this.removeEntry(entry);
@@ -96,7 +130,8 @@ export class Kvmgt implements VendorDriver {
 
   findGfn(gfn: number): GvtDma | undefined {
     const node = this.gfnCache.find(gfn);
-    return node && node.lo === gfn ? this.entries.get(node) : undefined;
+    this.step.lookupVisits += this.gfnCache.lastVisits;
+    return node && node.lo === gfn ? this.byNode.get(node) : undefined;
   }
 
   private attached(iommu: VfioIommu): boolean {
@@ -110,6 +145,7 @@ export class Kvmgt implements VendorDriver {
     const base = this.pinGuestPage(iommu, gfn, pages);
     if (typeof base === 'string') return base;
     if (!this.dma) return base * 4096;
+    this.step.dmaMapCalls++;
     const iovaPfn = this.dma.mapPage(base, pages);
     if (iovaPfn === null) {
       this.unpinGuestPage(iommu, gfn, pages);
@@ -130,6 +166,7 @@ export class Kvmgt implements VendorDriver {
     let basePfn = -1;
     for (let n = 0; n < pages; n++) {
       t.type1Pins.push({ iovaPfn: gfn + n, npage: 1 });
+      this.step.pins++;
       const r = vfioPinPages(iommu, pinCaller(iommu, undefined), BigInt(gfn + n) << 12n, 1, IOMMU_READ | IOMMU_WRITE);
       if (r.ret !== 1) {
         if (n > 0) this.unpinGuestPage(iommu, gfn, n);
@@ -151,6 +188,7 @@ export class Kvmgt implements VendorDriver {
   /** gvt_unpin_guest_page: one vfio_unpin_pages call for the whole range. */
   private unpinGuestPage(iommu: VfioIommu, gfn: number, pages: number): void {
     iommu.trace.type1Unpins.push({ iovaPfn: gfn, npage: pages });
+    this.step.unpins++;
     vfioUnpinPages(
       iommu,
       Array.from({ length: pages }, (_, k) => gfn + k),
@@ -168,8 +206,8 @@ export class Kvmgt implements VendorDriver {
     };
     this.gfnCache.insert(entry.gfnNode);
     this.dmaAddrCache.insert(entry.dmaAddrNode);
-    this.entries.set(entry.gfnNode, entry);
-    this.entries.set(entry.dmaAddrNode, entry);
+    this.byNode.set(entry.gfnNode, entry);
+    this.byNode.set(entry.dmaAddrNode, entry);
     this.nrCacheEntries++;
     return entry;
   }
@@ -177,8 +215,8 @@ export class Kvmgt implements VendorDriver {
   private removeEntry(entry: GvtDma): void {
     this.gfnCache.erase(entry.gfnNode);
     this.dmaAddrCache.erase(entry.dmaAddrNode);
-    this.entries.delete(entry.gfnNode);
-    this.entries.delete(entry.dmaAddrNode);
+    this.byNode.delete(entry.gfnNode);
+    this.byNode.delete(entry.dmaAddrNode);
     this.nrCacheEntries--;
   }
 }

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { hex, hexPage } from '../../addr';
 import { u64 } from '../../scenario/schema';
 import type { Kvmgt } from '../../vendor/kvmgt';
-import type { TrackingVendor } from '../../vendor/tracking/driver';
+import type { VgpuDriver } from '../../vendor/vgpu';
+import { runWorkload } from '../../vendor/run-workload';
 import type { Sim } from '../sim';
 import { op, type OpDef } from './registry';
 
@@ -55,40 +56,63 @@ export const vendorOps: Record<string, OpDef> = {
     },
   }),
   VGPU_MAP_GUEST_PAGE: op({
-    entry: 'vendor map of one guest page (2016 design)',
+    entry: 'the vendor maps one guest page for DMA',
     args: z.object({ gfn: u64 }),
     run(sim, a) {
-      const v = tracking(sim);
+      const v = vgpu(sim);
       v.beginStep();
-      const r = v.mapGuestPage(sim.iommu, Number(a.gfn));
-      return { ret: r.ret, dma_addr: r.dmaAddr === null ? null : hex(r.dmaAddr), ...trackingOutputs(sim, v) };
+      const r = v.vgpuMap(sim.iommu, Number(a.gfn));
+      return { ret: r.ret, dma_addr: r.dmaAddr === null ? null : hex(r.dmaAddr), ...vgpuOutputs(sim, v) };
     },
   }),
   VGPU_UNMAP_GUEST_PAGE: op({
-    entry: 'vendor unmap of one guest page (2016 design)',
+    entry: 'the vendor is done with one guest page',
     args: z.object({ gfn: u64 }),
     run(sim, a) {
-      const v = tracking(sim);
+      const v = vgpu(sim);
       v.beginStep();
-      return { ret: v.unmapGuestPage(sim.iommu, Number(a.gfn)), ...trackingOutputs(sim, v) };
+      return { ret: v.vgpuUnmap(sim.iommu, Number(a.gfn)), ...vgpuOutputs(sim, v) };
+    },
+  }),
+  VGPU_WORKLOAD: op({
+    entry: 'a GPU touching guest pages (deterministic by seed)',
+    args: z.object({
+      pattern: z.enum(['sequential', 'random', 'hot-cold', 'gtt-churn']),
+      ops: z.number().int().min(1).max(10_000_000),
+      from_gfn: u64.default(0n),
+      span: z.number().int().min(1),
+      resident: z.number().int().min(1).default(1024),
+      seed: z.number().int().min(0).max(0xffffffff).default(1),
+    }),
+    run(sim, a) {
+      const v = vgpu(sim);
+      const r = runWorkload(sim, v, {
+        pattern: a.pattern,
+        ops: a.ops,
+        fromGfn: Number(a.from_gfn),
+        span: a.span,
+        resident: a.resident,
+        seed: a.seed,
+      });
+      return { ret: r.errors === 0 ? 0 : '-EINVAL', ...r, locked_vm_pages: sim.mm.lockedVm };
     },
   }),
 };
 
-function tracking(sim: Sim): TrackingVendor {
-  if (!sim.tracking) {
+function vgpu(sim: Sim): VgpuDriver {
+  const v = sim.tracking ?? sim.kvmgt;
+  if (!v) {
     throw new Error(
-      'this op needs a tracking vendor: add "vendor": {"kind": "tracking", "strategy": "flat-array"} to the environment',
+      'this op needs a vendor driver: add "vendor": {"kind": "tracking", "strategy": "flat-array"} or {"kind": "kvmgt"} to the environment',
     );
   }
-  return sim.tracking;
+  return v;
 }
 
-function trackingOutputs(sim: Sim, v: TrackingVendor): Record<string, unknown> {
+function vgpuOutputs(sim: Sim, v: VgpuDriver): Record<string, unknown> {
   return {
     entries: v.entries,
     tracking_bytes: v.trackingSlabBytes(),
-    tracking_sizeof_bytes: v.sizeofBytes,
     pins: v.step.pins,
     unpins: v.step.unpins,
     dma_map_calls: v.step.dmaMapCalls,

@@ -75,6 +75,14 @@ export class TrackingVendor implements VendorDriver {
     this.step = { pins: 0, unpins: 0, dmaMapCalls: 0, iommuMapCalls: 0, lookupVisits: 0 };
   }
 
+  vgpuMap(iommu: VfioIommu, gfn: number): { ret: 0 | Errno; dmaAddr: number | null } {
+    return this.mapGuestPage(iommu, gfn);
+  }
+
+  vgpuUnmap(iommu: VfioIommu, gfn: number): 0 | Errno {
+    return this.unmapGuestPage(iommu, gfn);
+  }
+
   /** The device wants to DMA to guest page gfn: returns the address it must use. */
   mapGuestPage(iommu: VfioIommu, gfn: number): { ret: 0 | Errno; dmaAddr: number | null } {
     const region = this.regionFor(iommu, gfn);
@@ -85,14 +93,9 @@ export class TrackingVendor implements VendorDriver {
       };
     const known = this.lookup(region, gfn);
     if (known !== null) return { ret: 0, dmaAddr: known * 4096 };
-    if (this.cfg.policy === 'pin-all') {
-      const r = this.pinRegion(iommu, region);
-      if (r !== 0) return { ret: r, dmaAddr: null };
-      return { ret: 0, dmaAddr: this.lookup(region, gfn)! * 4096 };
-    }
-    const r = this.trackPages(iommu, region, gfn, 1);
+    const r = this.cfg.policy === 'pin-all' ? this.pinRegion(iommu, region) : this.trackPages(iommu, region, gfn, 1);
     if (r !== 0) return { ret: r, dmaAddr: null };
-    return { ret: 0, dmaAddr: this.lookup(region, gfn)! * 4096 };
+    return { ret: 0, dmaAddr: this.lookupRaw(region, gfn - region.gfn) * 4096 };
   }
 
   /** The device is done with gfn: pin-sparse drops and unpins it; pin-all keeps everything pinned. */
@@ -245,6 +248,7 @@ export class TrackingVendor implements VendorDriver {
     vfioUnpinPages(iommu, [region.gfn + off]);
   }
 
+  /** The stored address without counting the visit (bookkeeping, not a device lookup). */
   private lookupRaw(region: Region, off: number): number {
     const saved = this.step.lookupVisits;
     const v = this.lookup(region, region.gfn + off)!;

@@ -1,0 +1,114 @@
+// `compare`: the same scenario under every vGPU vendor model — KVMGT as shipped and the four 2016
+// designs with each pinning policy and host-IOMMU mode — with the costs side by side.
+
+import { runFile } from './run';
+import type { RunOptions, StepResult } from './types';
+
+export interface VendorConfig {
+  label: string;
+  vendor: Record<string, string>;
+}
+
+export const VENDOR_CONFIGS: VendorConfig[] = [
+  ...(['off', 'dma'] as const).map((m) => ({
+    label: `kvmgt (shipped), host IOMMU ${m}`,
+    vendor: { kind: 'kvmgt', host_iommu: m },
+  })),
+  ...(['per-page-tree', 'iova-range', 'region-table', 'flat-array'] as const).flatMap((strategy) =>
+    (['pin-sparse', 'pin-all'] as const).flatMap((policy) =>
+      (['off', 'dma'] as const)
+        .filter((m) => strategy !== 'iova-range' || m === 'dma')
+        .map((m) => ({
+          label: `${strategy}, ${policy}, host IOMMU ${m}`,
+          vendor: { kind: 'tracking', strategy, policy, host_iommu: m },
+        })),
+    ),
+  ),
+];
+
+export interface CompareRow {
+  case: string;
+  config: string;
+  error: string | null;
+  maps: number;
+  pins: number;
+  unpins: number;
+  dma_map_calls: number;
+  iommu_map_calls: number;
+  lookup_visits_mean: number;
+  lookup_visits_max: number;
+  entries: number;
+  tracking_bytes: number;
+  peak_tracking_bytes: number;
+  locked_vm_pages: number;
+}
+
+const VGPU_OPS = new Set(['VGPU_MAP_GUEST_PAGE', 'VGPU_UNMAP_GUEST_PAGE', 'VGPU_WORKLOAD']);
+
+function summarize(
+  caseId: string,
+  config: string,
+  steps: StepResult[],
+  final: Record<string, unknown>,
+  error?: string,
+): CompareRow {
+  const row: CompareRow = {
+    case: caseId,
+    config,
+    error: error ?? null,
+    maps: 0,
+    pins: 0,
+    unpins: 0,
+    dma_map_calls: 0,
+    iommu_map_calls: 0,
+    lookup_visits_mean: 0,
+    lookup_visits_max: 0,
+    entries: 0,
+    tracking_bytes: 0,
+    peak_tracking_bytes: 0,
+    locked_vm_pages: Number(final.locked_vm_pages ?? 0),
+  };
+  let visits = 0;
+  for (const s of steps) {
+    if (!VGPU_OPS.has(s.op) || s.skipped) continue;
+    const n = (k: string) => Number(s[k] ?? 0);
+    row.pins += n('pins');
+    row.unpins += n('unpins');
+    row.dma_map_calls += n('dma_map_calls');
+    row.iommu_map_calls += n('iommu_map_calls');
+    row.entries = n('entries');
+    row.tracking_bytes = n('tracking_bytes');
+    row.peak_tracking_bytes = Math.max(row.peak_tracking_bytes, n('peak_tracking_bytes'), n('tracking_bytes'));
+    if (s.op === 'VGPU_WORKLOAD') {
+      visits += n('lookup_visits_mean') * (n('maps') + n('errors'));
+      row.maps += n('maps') + n('errors');
+      row.lookup_visits_max = Math.max(row.lookup_visits_max, n('lookup_visits_max'));
+    } else if (s.op === 'VGPU_MAP_GUEST_PAGE') {
+      visits += n('lookup_visits');
+      row.maps++;
+      row.lookup_visits_max = Math.max(row.lookup_visits_max, n('lookup_visits'));
+    }
+  }
+  row.lookup_visits_mean = row.maps > 0 ? Math.round((visits / row.maps) * 100) / 100 : 0;
+  return row;
+}
+
+/** Runs every case of the file once per vendor configuration (its env's vendor replaced). */
+export function compareFile(doc: unknown, opts: RunOptions = {}): { rows: CompareRow[]; error?: string } {
+  const file = doc as { cases?: Array<Record<string, unknown>> } | null;
+  if (!file || !Array.isArray(file.cases)) return { rows: [], error: 'not a case file (no "cases" list)' };
+  const rows: CompareRow[] = [];
+  for (const cfg of VENDOR_CONFIGS) {
+    const variant = {
+      ...file,
+      cases: file.cases.map((c) => ({
+        ...c,
+        env_overrides: { ...((c.env_overrides as object) ?? {}), vendor: cfg.vendor },
+      })),
+    };
+    const res = runFile(variant, opts);
+    if (res.error) return { rows: [], error: res.error };
+    for (const c of res.cases) rows.push(summarize(c.id, cfg.label, c.steps, c.final, c.error));
+  }
+  return { rows };
+}
