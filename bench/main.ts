@@ -5,6 +5,7 @@ import { vfioIommuType1MapDma } from '../src/model/vfio/map';
 import { vfioIommuType1UnmapDma } from '../src/model/vfio/unmap';
 import { GIB, guest, TIB, VADDR, type Backing } from './scenarios';
 import { naiveMapUnmapMs } from './naive';
+import { VGPU_BENCH_VENDORS, vgpuWorkloadMs } from './vgpu';
 
 const RW = 3;
 
@@ -101,6 +102,15 @@ const results = {
       ms: naiveMapUnmapMs(GIB, 'stride'),
     })),
   ],
+  vgpu: VGPU_BENCH_VENDORS.map((v) => {
+    const runs = [1, 2, 3].map(() => vgpuWorkloadMs(v.vendor, 1_000_000));
+    return {
+      label: `${v.label}: 1,000,000 random guest-page accesses over 64 GiB (pin-sparse, host IOMMU on)`,
+      median_ms: median(runs.map((r) => r.ms)),
+      peak_bytes: Math.max(...runs.map((r) => r.peakHeap)),
+      maps: runs[0]!.maps,
+    };
+  }),
   heap: [
     heapPerChunk(GIB, 'stride'),
     heapPerChunk(4n * GIB, 'stride'),

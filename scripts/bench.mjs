@@ -33,6 +33,11 @@ for (const kind of ['contiguous memory', 'every page its own chunk (stride 2)'])
   const ratio = med(`1 GiB, ${kind}, naive`) / med(`1 GiB, ${kind}, model`);
   console.log(`${ratio.toFixed(1).padStart(9)} ×  naive reference / model at 1 GiB, ${kind}`);
 }
+for (const v of res.vgpu) {
+  console.log(
+    `${ms(v.median_ms).padStart(9)} ms median, ${(v.peak_bytes / 1e6).toFixed(0)} MB heap+buffers  ${v.label}`,
+  );
+}
 for (const h of res.heap) {
   console.log(
     `${String(h.bytes_per_chunk).padStart(9)} B/chunk  ${h.label}: ${h.chunks} chunks, ${h.pages} pages, ${h.bytes} bytes retained`,

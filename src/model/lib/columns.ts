@@ -37,6 +37,14 @@ export class ColumnLog<K extends string> {
     this.n++;
   }
 
+  clear(): void {
+    if (this.n === 0) return;
+    this.blocks.length = 0;
+    this.cur = new Float64Array(0);
+    this.off = 0;
+    this.n = 0;
+  }
+
   get(i: number, f: K): number {
     const blk = this.blocks[Math.floor(i / BLOCK_ROWS)]!;
     return blk[(i % BLOCK_ROWS) * STRIDE + this.fields.indexOf(f)]!;

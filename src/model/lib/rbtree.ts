@@ -5,14 +5,16 @@
 export interface RbNode {
   lo: number;
   hi: number;
+  /** What the node is embedded in (the kernel's container_of): a gvt_dma, a region, a dma address. */
+  data: unknown;
   left: RbNode | null;
   right: RbNode | null;
   parent: RbNode | null;
   red: boolean;
 }
 
-export function rbNode(lo: number, hi: number): RbNode {
-  return { lo, hi, left: null, right: null, parent: null, red: true };
+export function rbNode(lo: number, hi: number, data: unknown = null): RbNode {
+  return { lo, hi, data, left: null, right: null, parent: null, red: true };
 }
 
 export class RbTree {

@@ -37,7 +37,6 @@ export interface KvmgtMapResult {
 export class Kvmgt implements VendorDriver {
   readonly gfnCache = new RbTree();
   readonly dmaAddrCache = new RbTree();
-  private readonly byNode = new Map<RbNode, GvtDma>();
   nrCacheEntries = 0;
   step: StepCounters = { pins: 0, unpins: 0, dmaMapCalls: 0, iommuMapCalls: 0, lookupVisits: 0 };
   /** The GPU's own DMA domain when the host IOMMU translates it (dma_addr = allocated iova). */
@@ -109,7 +108,7 @@ export class Kvmgt implements VendorDriver {
     if (!this.attached(iommu)) return null;
     const node = this.dmaAddrCache.find(dmaAddr);
     this.step.lookupVisits += this.dmaAddrCache.lastVisits;
-    const entry = node && node.lo === dmaAddr ? this.byNode.get(node) : undefined;
+    const entry = node && node.lo === dmaAddr ? (node.data as GvtDma) : undefined;
     if (!entry) return null;
     if (--entry.kref > 0) return entry.kref;
     this.dmaUnmapPage(iommu, entry.gfn, entry.dmaAddr, entry.size);
@@ -121,7 +120,7 @@ export class Kvmgt implements VendorDriver {
   dmaUnmap(iommu: VfioIommu, _device: VfioDevice, iovaPfn: number, npages: number): void {
     iommu.trace.path.push('intel_vgpu_dma_unmap');
     for (let n = this.gfnCache.lowestEndingAtOrAbove(iovaPfn); n && n.lo < iovaPfn + npages;) {
-      const entry = this.byNode.get(n)!;
+      const entry = n.data as GvtDma;
       n = next(n);
       this.dmaUnmapPage(iommu, entry.gfn, entry.dmaAddr, entry.size);
       this.removeEntry(entry);
@@ -131,7 +130,7 @@ export class Kvmgt implements VendorDriver {
   findGfn(gfn: number): GvtDma | undefined {
     const node = this.gfnCache.find(gfn);
     this.step.lookupVisits += this.gfnCache.lastVisits;
-    return node && node.lo === gfn ? this.byNode.get(node) : undefined;
+    return node && node.lo === gfn ? (node.data as GvtDma) : undefined;
   }
 
   private attached(iommu: VfioIommu): boolean {
@@ -204,10 +203,11 @@ export class Kvmgt implements VendorDriver {
       gfnNode: rbNode(gfn, gfn),
       dmaAddrNode: rbNode(dmaAddr, dmaAddr),
     };
+    // container_of: each rb_node leads back to its gvt_dma.
+    entry.gfnNode.data = entry;
+    entry.dmaAddrNode.data = entry;
     this.gfnCache.insert(entry.gfnNode);
     this.dmaAddrCache.insert(entry.dmaAddrNode);
-    this.byNode.set(entry.gfnNode, entry);
-    this.byNode.set(entry.dmaAddrNode, entry);
     this.nrCacheEntries++;
     return entry;
   }
@@ -215,8 +215,6 @@ export class Kvmgt implements VendorDriver {
   private removeEntry(entry: GvtDma): void {
     this.gfnCache.erase(entry.gfnNode);
     this.dmaAddrCache.erase(entry.dmaAddrNode);
-    this.byNode.delete(entry.gfnNode);
-    this.byNode.delete(entry.dmaAddrNode);
     this.nrCacheEntries--;
   }
 }

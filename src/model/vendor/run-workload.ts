@@ -49,6 +49,7 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
   };
   for (let i = 0; i < w.ops; i++) {
     sim.budget.spend(1, 'running the workload');
+    sim.iommu.trace.clear();
     const gfn = next();
     if (resident.has(gfn)) continue;
     if (resident.size >= w.resident) {

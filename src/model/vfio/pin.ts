@@ -108,6 +108,8 @@ export function vfioUnpinPagesRemote(
   return unlocked;
 }
 
+const externalScratch: PfnRun = { pfn: 0, reserved: false, pages: 0, toRegionEnd: false };
+
 /** vfio_pin_page_external: one page of the mapping's process, charged when the container has no IOMMU domain. */
 export function vfioPinPageExternal(
   iommu: VfioIommu,
@@ -115,7 +117,7 @@ export function vfioPinPageExternal(
   vaddrPfn: number,
   doAccounting: boolean,
 ): { pfn: number; reserved: boolean } | Errno {
-  const run = iommu.memory.run(vaddrPfn, 1);
+  const run = iommu.memory.run(vaddrPfn, 1, externalScratch);
   if (run === null) {
     return iommu.trace.fail('-EFAULT', `vaddr 0x${(vaddrPfn * 4096).toString(16)} has no VMA`);
   }

@@ -30,8 +30,8 @@ interface Region {
   npages: number;
   /** flat-array: the u32 array (dma pfn + 1; 0 = not tracked). */
   array: Uint32Array | null;
-  /** region-table: table pages by level and index (level 1 holds the dma pfn + 1). */
-  tables: Map<string, Float64Array> | null;
+  /** region-table: table pages per level (index = offset / 512^level; level 1 holds the dma pfn + 1). */
+  tables: Array<Map<number, Float64Array>> | null;
   levels: number;
   /** iova-range: the struct iova of this region. */
   iovaLo: number;
@@ -49,10 +49,8 @@ export interface StepCounters {
 
 export class TrackingVendor implements VendorDriver {
   private readonly regions = new RbTree();
-  private readonly regionOf = new Map<RbNode, Region>();
   /** per-page-tree: gfn → dma pfn. */
   private readonly pageTree = new RbTree();
-  private readonly pageDma = new Map<RbNode, number>();
   readonly dma: DmaIommuDevice | null;
   entries = 0;
   /** Bytes of tracking memory (slab footprint) and plain sizeof, kept as structures come and go. */
@@ -102,7 +100,7 @@ export class TrackingVendor implements VendorDriver {
   unmapGuestPage(iommu: VfioIommu, gfn: number): 0 | Errno {
     const node = this.regions.find(gfn);
     this.step.lookupVisits += this.regions.lastVisits;
-    const region = node ? this.regionOf.get(node) : undefined;
+    const region = node ? (node?.data as Region | undefined) : undefined;
     if (!region || !region.pinned.has(gfn - region.gfn))
       return iommu.trace.fail('-EINVAL', 'that guest page is not tracked');
     if (this.cfg.policy === 'pin-all') return 0;
@@ -114,7 +112,7 @@ export class TrackingVendor implements VendorDriver {
   dmaUnmap(iommu: VfioIommu, _device: VfioDevice, iovaPfn: number, npages: number): void {
     iommu.trace.path.push('vendor dma_unmap');
     for (let n = this.regions.lowestEndingAtOrAbove(iovaPfn); n && n.lo < iovaPfn + npages;) {
-      const region = this.regionOf.get(n)!;
+      const region = n.data as Region;
       n = next(n);
       for (const off of [...region.pinned].sort((a, b) => a - b)) {
         const gfn = region.gfn + off;
@@ -131,7 +129,7 @@ export class TrackingVendor implements VendorDriver {
       case 'per-page-tree': {
         const node = this.pageTree.find(gfn);
         this.step.lookupVisits += this.pageTree.lastVisits;
-        return node && node.lo === gfn ? this.pageDma.get(node)! : null;
+        return node && node.lo === gfn ? (node.data as number) : null;
       }
       case 'flat-array': {
         this.step.lookupVisits += 1;
@@ -143,7 +141,7 @@ export class TrackingVendor implements VendorDriver {
         let value = 0;
         for (let level = region.levels; level >= 1; level--) {
           visited++;
-          const table = region.tables!.get(`${level}:${Math.floor(off / 512 ** level)}`);
+          const table = region.tables![level]!.get(Math.floor(off / 512 ** level));
           if (!table) break;
           if (level === 1) value = table[off % 512]!;
         }
@@ -162,7 +160,7 @@ export class TrackingVendor implements VendorDriver {
   private regionFor(iommu: VfioIommu, gfn: number): Region | null {
     const node = this.regions.find(gfn);
     this.step.lookupVisits += this.regions.lastVisits;
-    if (node && gfn <= node.hi) return this.regionOf.get(node)!;
+    if (node && gfn <= node.hi) return node.data as Region;
     const dma = iommu.dmaList.findDma(gfn, 1);
     if (!dma) return null;
     const region: Region = {
@@ -182,8 +180,8 @@ export class TrackingVendor implements VendorDriver {
         break;
       }
       case 'region-table':
-        region.tables = new Map();
         while (512 ** region.levels < region.npages) region.levels++;
+        region.tables = Array.from({ length: region.levels + 1 }, () => new Map<number, Float64Array>());
         break;
       case 'iova-range': {
         const r = this.dma!.iovad.allocIova(region.npages, 2 ** 27 - 1, true);
@@ -195,16 +193,18 @@ export class TrackingVendor implements VendorDriver {
       case 'per-page-tree':
         break;
     }
+    region.node.data = region;
     this.regions.insert(region.node);
-    this.regionOf.set(region.node, region);
     return region;
   }
 
   private dropRegion(region: Region): void {
     this.regions.erase(region.node);
-    this.regionOf.delete(region.node);
     if (region.array) this.charge(-region.npages * 4, -kvmallocFootprint(region.npages * 4).bytes);
-    if (region.tables) this.charge(-region.tables.size * 4096, -region.tables.size * 4096);
+    if (region.tables) {
+      const pages = region.tables.reduce((a, m) => a + m.size, 0);
+      this.charge(-pages * 4096, -pages * 4096);
+    }
     if (this.cfg.strategy === 'iova-range') {
       this.dma!.iovad.freeIova(region.iovaLo);
       this.charge(-STRUCTS.iova.sizeof, -STRUCTS.iova.slab);
@@ -285,12 +285,9 @@ export class TrackingVendor implements VendorDriver {
         if (dmaPfn === null) {
           const node = this.pageTree.find(gfn)!;
           this.pageTree.erase(node);
-          this.pageDma.delete(node);
           this.charge(-s.sizeof, -s.slab);
         } else {
-          const node = rbNode(gfn, gfn);
-          this.pageTree.insert(node);
-          this.pageDma.set(node, dmaPfn);
+          this.pageTree.insert(rbNode(gfn, gfn, dmaPfn));
           this.charge(s.sizeof, s.slab);
         }
         return;
@@ -300,12 +297,12 @@ export class TrackingVendor implements VendorDriver {
         return;
       case 'region-table':
         for (let level = region.levels; level >= 1; level--) {
-          const key = `${level}:${Math.floor(off / 512 ** level)}`;
-          let table = region.tables!.get(key);
+          const index = Math.floor(off / 512 ** level);
+          let table = region.tables![level]!.get(index);
           if (!table) {
             if (dmaPfn === null) return;
             table = new Float64Array(512);
-            region.tables!.set(key, table);
+            region.tables![level]!.set(index, table);
             this.charge(4096, 4096);
           }
           if (level === 1) table[off % 512] = dmaPfn === null ? 0 : dmaPfn + 1;
