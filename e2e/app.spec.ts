@@ -86,4 +86,19 @@ test.describe('app shell', () => {
     await expect(page.getByTestId('seed-per-page-tree')).toContainText('8 MiB');
     await page.screenshot({ path: 'test-results/app-seed.png', fullPage: true });
   });
+
+  test('switching the vGPU vendor model reruns the workload and the counters change', async ({ page }) => {
+    await page.goto('/');
+    await expect(page.getByRole('table', { name: /Steps of vtd-basics/ })).toBeVisible();
+    await page.getByLabel('Scenario').selectOption('vgpu-workload');
+    await page.getByRole('button', { name: 'Run' }).click();
+    const workload = page.getByRole('table', { name: /Steps of random-working-set/ }).getByTestId('step-1');
+    await expect(workload).toContainText('tracking_bytes 262144', { timeout: 30_000 });
+    await page.getByLabel('vGPU vendor model').selectOption('flat-array, pin-sparse, host IOMMU off');
+    await expect(workload).toContainText('tracking_bytes 1048576', { timeout: 30_000 });
+    await expect(workload).toContainText('dma_map_calls 0');
+    await page.getByLabel('vGPU vendor model').selectOption('kvmgt (shipped), host IOMMU off');
+    await expect(workload).toContainText('tracking_bytes 393216', { timeout: 30_000 });
+    await page.screenshot({ path: 'test-results/app-vendor.png', fullPage: true });
+  });
 });

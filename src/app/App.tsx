@@ -4,6 +4,7 @@ import { useAppStore } from '../state/store';
 import { FinalCounters } from './FinalCounters';
 import { PresetPicker } from './PresetPicker';
 import { SeedExample } from './SeedExample';
+import { VendorPicker } from './VendorPicker';
 import { StepTable } from './StepTable';
 import { loadPresetList, runPreset } from './actions';
 
@@ -34,6 +35,7 @@ export function App() {
       </header>
       <main>
         <PresetPicker />
+        <VendorPicker />
         <p role="status" className="status" data-status={status}>
           {STATUS_TEXT[status]}
         </p>

@@ -1,6 +1,7 @@
 // What the page does on user request: fetch the preset list, load a preset scenario and run it in the
 // worker. Errors become a message in the store; the previous scenario and results stay on screen.
 
+import { VENDOR_CONFIGS, withVendor } from '../model/engine/compare';
 import { useAppStore, type PresetEntry } from '../state/store';
 import { SimClient, Superseded } from '../worker/client';
 
@@ -48,7 +49,9 @@ export async function runPreset(presetId: string): Promise<void> {
   if (!preset) return store.fail(`There is no preset "${presetId}".`);
   store.startLoading(presetId);
   try {
-    const scenario = await fetchJson(scenarioUrl(preset.file));
+    const fetched = await fetchJson(scenarioUrl(preset.file));
+    const vendor = VENDOR_CONFIGS.find((c) => c.label === useAppStore.getState().vendor);
+    const scenario = vendor ? withVendor(fetched, vendor.vendor) : fetched;
     store.startRunning();
     const results = await sim().run(scenario);
     if (results.error) return store.fail(`The scenario could not be run: ${results.error}`);

@@ -19,6 +19,9 @@ export interface AppState {
   results: ResultsDoc | null;
   status: Status;
   message: string | null;
+  /** A vendor model replacing the scenario's (a VENDOR_CONFIGS label), or null for the scenario's own. */
+  vendor: string | null;
+  setVendor(vendor: string | null): void;
   setPresets(presets: PresetEntry[]): void;
   startLoading(presetId: string): void;
   startRunning(): void;
@@ -35,6 +38,8 @@ export const useAppStore = create<AppState>()((set) => ({
   // The page starts by fetching the preset list and running the first preset.
   status: 'loading',
   message: null,
+  vendor: null,
+  setVendor: (vendor) => set({ vendor }),
   setPresets: (presets) => set({ presets }),
   startLoading: () => set({ status: 'loading', message: null }),
   startRunning: () => set({ status: 'running', message: null }),

@@ -93,20 +93,26 @@ function summarize(
   return row;
 }
 
+/** The same file with every case's vendor driver replaced (an env_overrides entry, so the file stays valid). */
+export function withVendor(doc: unknown, vendor: Record<string, string>): unknown {
+  const file = doc as { cases?: unknown } | null;
+  if (!file || !Array.isArray(file.cases)) return doc;
+  return {
+    ...file,
+    cases: (file.cases as Array<Record<string, unknown>>).map((c) => ({
+      ...c,
+      env_overrides: { ...((c.env_overrides as object) ?? {}), vendor },
+    })),
+  };
+}
+
 /** Runs every case of the file once per vendor configuration (its env's vendor replaced). */
 export function compareFile(doc: unknown, opts: RunOptions = {}): { rows: CompareRow[]; error?: string } {
   const file = doc as { cases?: Array<Record<string, unknown>> } | null;
   if (!file || !Array.isArray(file.cases)) return { rows: [], error: 'not a case file (no "cases" list)' };
   const rows: CompareRow[] = [];
   for (const cfg of VENDOR_CONFIGS) {
-    const variant = {
-      ...file,
-      cases: file.cases.map((c) => ({
-        ...c,
-        env_overrides: { ...((c.env_overrides as object) ?? {}), vendor: cfg.vendor },
-      })),
-    };
-    const res = runFile(variant, opts);
+    const res = runFile(withVendor(file, cfg.vendor), opts);
     if (res.error) return { rows: [], error: res.error };
     for (const c of res.cases) rows.push(summarize(c.id, cfg.label, c.steps, c.final, c.error));
   }
