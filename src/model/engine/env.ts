@@ -10,6 +10,8 @@ import type { EnvInput, GroupInput, MemoryRegionInput } from '../scenario/schema
 import { vfioIommuType1AttachGroup } from '../vfio/attach';
 import { VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU, VfioIommu, type GroupSpec, type VendorDriver } from '../vfio/iommu';
 import { Kvmgt } from '../vendor/kvmgt';
+import { vfioIommuType1MapDma } from '../vfio/map';
+import { guestSlots } from './guest';
 import { TrackingVendor } from '../vendor/tracking/driver';
 import { vendorForPolicy } from '../vendor/policy';
 import type { Sim } from './sim';
@@ -101,6 +103,24 @@ function regionSpec(m: MemoryRegionInput, i: number): RegionSpec {
 export function buildSim(env: EnvInput, profile: Profile, stepBudget?: number): Sim {
   const budget = new WorkBudget(stepBudget);
   const specs = env.memory.map(regionSpec);
+  if (env.guest) {
+    specs.push(
+      regionSpec(
+        {
+          name: 'guest RAM',
+          vaddr: env.guest.vaddr,
+          size: env.guest.ram_bytes,
+          backing: 'ram',
+          layout: env.guest.layout,
+          hugepage: env.guest.hugepage,
+          seed: env.guest.seed,
+          first_pfn: env.guest.first_pfn,
+          stride: 1,
+        } as MemoryRegionInput,
+        specs.length,
+      ),
+    );
+  }
   const sorted = [...specs].sort((a, b) => a.vaddrPfn - b.vaddrPfn);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i]!.vaddrPfn < sorted[i - 1]!.vaddrPfn + sorted[i - 1]!.npages) {
@@ -142,6 +162,22 @@ export function buildSim(env: EnvInput, profile: Profile, stepBudget?: number): 
     const ret = vfioIommuType1AttachGroup(iommu, spec, vendor);
     if (ret !== 0) throw new Error(`attaching group ${spec.id} failed with ${ret}: ${iommu.trace.reason ?? ''}`);
   });
+  if (env.guest) {
+    for (const slot of guestSlots(env.guest)) {
+      iommu.beginStep();
+      const ret = vfioIommuType1MapDma(iommu, {
+        argsz: 32,
+        flags: 3,
+        vaddr: env.guest.vaddr + slot.offset,
+        iova: slot.gpa,
+        size: slot.size,
+      });
+      if (ret !== 0)
+        throw new Error(
+          `QEMU's MAP_DMA of guest RAM at gpa 0x${slot.gpa.toString(16)} failed with ${ret}: ${iommu.trace.reason ?? ''}`,
+        );
+    }
+  }
   const iovad = env.iovad
     ? new IovaDomain(env.iovad.granule, Number(env.iovad.start_pfn), profile, env.iovad.cpus, budget)
     : null;

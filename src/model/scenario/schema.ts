@@ -77,6 +77,21 @@ export const memoryRegion = z.strictObject({
 });
 export type MemoryRegionInput = z.infer<typeof memoryRegion>;
 
+export const guest = z
+  .strictObject({
+    ram_bytes: u64,
+    /** RAM below 4 GiB (QEMU's below-4g-mem-size: 2 GiB on pc when RAM ≥ 3.5 GiB, 3 GiB on q35 when RAM ≥ 2.75 GiB). */
+    below_4g_bytes: u64.optional(),
+    /** Where QEMU's RAM block sits in its own address space. */
+    vaddr: u64.default(0x7f0000000000n),
+    layout: z.enum(['contiguous', 'hugepages', 'fragmented']).default('contiguous'),
+    hugepage: z.enum(['2M', '1G']).optional(),
+    seed: z.number().int().min(0).max(0xffffffff).default(1),
+    first_pfn: u64.default(0x100000n),
+  })
+  .describe('guest RAM: a QEMU RAM block plus the MAP_DMA of each slot at iova == gpa, before step 0');
+export type GuestInput = z.infer<typeof guest>;
+
 export const environment = z.strictObject({
   kernel: z.string().optional(),
   description: z.string().optional(),
@@ -103,6 +118,7 @@ export const environment = z.strictObject({
     })
     .default({ rlimit_memlock_bytes: 0x10000n, locked_vm_pages: 0, cap_ipc_lock: false }),
   memory: z.array(memoryRegion).default([]),
+  guest: guest.optional(),
   iovad: z
     .strictObject({
       granule: z.number().int().positive().default(4096),
