@@ -1,5 +1,5 @@
-// 1,000,000 guest-page accesses over a 64 GiB guest for each vGPU vendor model (pin-sparse, host IOMMU
-// on): the time the model takes and the heap it peaks at.
+// 1,000,000 guest-page map/unmap operations over a 64 GiB guest for each vGPU vendor model (pin-sparse,
+// host IOMMU on): the time the model takes and the heap it peaks at.
 
 import { buildSim } from '../src/model/engine/env';
 import { vfioIommuType1MapDma } from '../src/model/vfio/map';
@@ -18,11 +18,11 @@ export const VGPU_BENCH_VENDORS = [
 
 const GUEST = 64n << 30n;
 
-/** Builds the guest, maps its RAM at iova == gpa, then times the workload alone. */
+/** Builds the guest, maps its RAM at iova == gpa, then times `operations` maps plus unmaps of a random workload. */
 export function vgpuWorkloadMs(
   vendor: Record<string, string>,
-  ops: number,
-): { ms: number; peakHeap: number; maps: number } {
+  operations: number,
+): { ms: number; peakHeap: number; maps: number; unmaps: number } {
   const env = environment.parse({
     groups: [{ kind: 'emulated', id: 'vgpu0' }],
     process: { rlimit_memlock_bytes: '0x' + GUEST.toString(16) },
@@ -48,7 +48,8 @@ export function vgpuWorkloadMs(
   const t0 = performance.now();
   const r = runWorkload(sim, driver, {
     pattern: 'random',
-    ops,
+    ops: 10 * operations,
+    maxOperations: operations,
     fromGfn: 0,
     span: Number(GUEST >> 12n),
     resident: 65536,
@@ -59,5 +60,6 @@ export function vgpuWorkloadMs(
   const m = process.memoryUsage();
   const peakHeap = m.heapUsed + m.arrayBuffers;
   if (r.errors) throw new Error(`${r.errors} accesses failed`);
-  return { ms, peakHeap, maps: r.maps };
+  if (r.maps + r.unmaps !== operations) throw new Error(`the workload ended after ${r.maps + r.unmaps} operations`);
+  return { ms, peakHeap, maps: r.maps, unmaps: r.unmaps };
 }

@@ -35,7 +35,7 @@ for (const kind of ['contiguous memory', 'every page its own chunk (stride 2)'])
 }
 for (const v of res.vgpu) {
   console.log(
-    `${ms(v.median_ms).padStart(9)} ms median, ${(v.peak_bytes / 1e6).toFixed(0)} MB heap+buffers  ${v.label}`,
+    `${ms(v.median_ms).padStart(9)} ms median  (${v.runs} runs, ${ms(v.min_ms)}–${ms(v.max_ms)}), ${(v.peak_bytes / 1e6).toFixed(0)} MB heap+buffers, ${v.maps} maps + ${v.unmaps} unmaps  ${v.label}`,
   );
 }
 for (const h of res.heap) {

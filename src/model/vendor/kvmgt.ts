@@ -8,7 +8,7 @@ import type { WorkBudget } from '../budget';
 import type { Errno } from '../errno';
 import { next, RbTree, rbNode, type RbNode } from '../lib/rbtree';
 import type { Profile } from '../profile';
-import { pinCaller, vfioPinPages, vfioUnpinPages } from '../vfio/external';
+import { pinCaller, vfioPinPagesPfn, vfioUnpinPages } from '../vfio/external';
 import type { VendorDriver, VfioDevice, VfioIommu } from '../vfio/iommu';
 import { IOMMU_READ, IOMMU_WRITE } from '../iommu/types';
 import { DmaIommuDevice } from './dma-iommu';
@@ -36,6 +36,7 @@ export interface KvmgtMapResult {
 
 export class Kvmgt implements VendorDriver {
   readonly gfnCache = new RbTree();
+  /** Keyed by dma_addr >> PAGE_SHIFT: dma_addr is page aligned, so the order and the walk are the kernel's, and the key stays a small integer. */
   readonly dmaAddrCache = new RbTree();
   nrCacheEntries = 0;
   step: StepCounters = { pins: 0, unpins: 0, dmaMapCalls: 0, iommuMapCalls: 0, lookupVisits: 0 };
@@ -106,9 +107,9 @@ export class Kvmgt implements VendorDriver {
   unmapGuestPage(iommu: VfioIommu, dmaAddr: number): number | null {
     iommu.trace.path.push('intel_gvt_dma_unmap_guest_page');
     if (!this.attached(iommu)) return null;
-    const node = this.dmaAddrCache.find(dmaAddr);
+    const node = this.dmaAddrCache.find(dmaAddr / 4096);
     this.step.lookupVisits += this.dmaAddrCache.lastVisits;
-    const entry = node && node.lo === dmaAddr ? (node.data as GvtDma) : undefined;
+    const entry = node && node.lo * 4096 === dmaAddr ? (node.data as GvtDma) : undefined;
     if (!entry) return null;
     if (--entry.kref > 0) return entry.kref;
     this.dmaUnmapPage(iommu, entry.gfn, entry.dmaAddr, entry.size);
@@ -166,7 +167,7 @@ export class Kvmgt implements VendorDriver {
     for (let n = 0; n < pages; n++) {
       t.type1Pins.push({ iovaPfn: gfn + n, npage: 1 });
       this.step.pins++;
-      const r = vfioPinPages(iommu, pinCaller(iommu, undefined), BigInt(gfn + n) << 12n, 1, IOMMU_READ | IOMMU_WRITE);
+      const r = vfioPinPagesPfn(iommu, pinCaller(iommu, undefined), gfn + n, 1, IOMMU_READ | IOMMU_WRITE);
       if (r.ret !== 1) {
         if (n > 0) this.unpinGuestPage(iommu, gfn, n);
         return typeof r.ret === 'string' ? r.ret : t.fail('-EINVAL', 'vfio_pin_pages did not pin the page');
@@ -188,10 +189,7 @@ export class Kvmgt implements VendorDriver {
   private unpinGuestPage(iommu: VfioIommu, gfn: number, pages: number): void {
     iommu.trace.type1Unpins.push({ iovaPfn: gfn, npage: pages });
     this.step.unpins++;
-    vfioUnpinPages(
-      iommu,
-      Array.from({ length: pages }, (_, k) => gfn + k),
-    );
+    vfioUnpinPages(iommu, gfn, pages);
   }
 
   private addEntry(gfn: number, dmaAddr: number, size: number): GvtDma {
@@ -201,7 +199,7 @@ export class Kvmgt implements VendorDriver {
       size,
       kref: 1,
       gfnNode: rbNode(gfn, gfn),
-      dmaAddrNode: rbNode(dmaAddr, dmaAddr),
+      dmaAddrNode: rbNode(dmaAddr / 4096, dmaAddr / 4096),
     };
     // container_of: each rb_node leads back to its gvt_dma.
     entry.gfnNode.data = entry;

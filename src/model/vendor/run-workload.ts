@@ -23,9 +23,13 @@ export interface WorkloadResult {
 
 export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadResult {
   const next = accessStream(w);
-  const resident = new Set<number>();
-  const fifo: number[] = [];
+  // Which pages are resident, one bit per page of the span, and the resident pages oldest first (a ring).
+  const isResident = new Uint32Array(Math.ceil(w.span / 32));
+  const fifo = new Float64Array(Math.max(1, w.resident));
   let head = 0;
+  let count = 0;
+  const bit = (gfn: number) => 1 << ((gfn - w.fromGfn) & 31);
+  const word = (gfn: number) => (gfn - w.fromGfn) >>> 5;
   const r: WorkloadResult = {
     maps: 0,
     unmaps: 0,
@@ -51,10 +55,13 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
     sim.budget.spend(1, 'running the workload');
     sim.iommu.trace.clear();
     const gfn = next();
-    if (resident.has(gfn)) continue;
-    if (resident.size >= w.resident) {
-      const old = fifo[head++]!;
-      resident.delete(old);
+    if (isResident[word(gfn)]! & bit(gfn)) continue;
+    if (r.maps + r.unmaps + (count >= w.resident ? 2 : 1) > (w.maxOperations ?? Infinity)) break;
+    if (count >= w.resident) {
+      const old = fifo[head]!;
+      head = (head + 1) % fifo.length;
+      count--;
+      isResident[word(old)]! &= ~bit(old);
       v.beginStep();
       v.vgpuUnmap(sim.iommu, old);
       add();
@@ -70,8 +77,9 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
       continue;
     }
     r.maps++;
-    resident.add(gfn);
-    fifo.push(gfn);
+    isResident[word(gfn)]! |= bit(gfn);
+    fifo[(head + count) % fifo.length] = gfn;
+    count++;
     if ((r.maps & 1023) === 0) r.peak_tracking_bytes = Math.max(r.peak_tracking_bytes, v.trackingSlabBytes());
   }
   r.lookup_visits_mean = r.maps + r.errors > 0 ? Math.round((visits / (r.maps + r.errors)) * 100) / 100 : 0;

@@ -15,6 +15,8 @@ export interface WorkloadSpec {
   /** Pages kept mapped at once; the oldest is unmapped when a new one would exceed it. */
   resident: number;
   seed: number;
+  /** Stop before the maps plus unmaps done would exceed this (the benchmark's "1,000,000 operations"). */
+  maxOperations?: number;
 }
 
 /** The next guest page for each access: sequential wraps over the span; hot-cold sends 90% to the first tenth. */

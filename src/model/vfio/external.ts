@@ -40,6 +40,29 @@ export function vfioPinPages(
   npage: number,
   prot: number,
 ): PinResult {
+  const overflows = iova + BigInt(npage) * 4096n - 1n >= 1n << 64n;
+  return pinPagesChecked(iommu, caller, Number(iova >> 12n), npage, prot, overflows);
+}
+
+/** vfio_pin_pages at iova = iovaPfn << PAGE_SHIFT, for vendor models that already hold page numbers. */
+export function vfioPinPagesPfn(
+  iommu: VfioIommu,
+  caller: PinCaller,
+  iovaPfn: number,
+  npage: number,
+  prot: number,
+): PinResult {
+  return pinPagesChecked(iommu, caller, iovaPfn, npage, prot, iovaPfn + npage > 2 ** 52);
+}
+
+function pinPagesChecked(
+  iommu: VfioIommu,
+  caller: PinCaller,
+  iovaPfn: number,
+  npage: number,
+  prot: number,
+  overflows: boolean,
+): PinResult {
   const t = iommu.trace;
   const p = iommu.profile;
   t.path.push('vfio_pin_pages');
@@ -52,10 +75,10 @@ export function vfioPinPages(
   if (npage > VFIO_PIN_PAGES_MAX_ENTRIES) return fail('-E2BIG', `npage ${npage} > VFIO_PIN_PAGES_MAX_ENTRIES (512)`);
   if (kernel.pinPagesChecksOverflow(p)) {
     if (npage < 0) return fail('-EINVAL', 'npage is negative');
-    if (iova + BigInt(npage) * 4096n - 1n >= 1n << 64n) return fail('-EOVERFLOW', 'iova + npage pages overflows');
+    if (overflows) return fail('-EOVERFLOW', 'iova + npage pages overflows');
   }
   const pages: number[] = [];
-  for (let i = 0; i < npage; i++) pages.push(Number(iova >> 12n) + i);
+  for (let i = 0; i < npage; i++) pages.push(iovaPfn + i);
   return vfioIommuType1PinPages(iommu, caller, pages, prot, true);
 }
 
@@ -141,19 +164,19 @@ function vfioIommuType1PinPages(
   return { ret: iovaPfns.length, pfns };
 }
 
-/** vfio_unpin_pages + vfio_iommu_type1_unpin_pages: stop at the first page outside every mapping. */
-export function vfioUnpinPages(iommu: VfioIommu, iovaPfns: number[]): number | Errno {
+/** vfio_unpin_pages + vfio_iommu_type1_unpin_pages of npage pages from iovaPfn: stop at the first page outside every mapping. */
+export function vfioUnpinPages(iommu: VfioIommu, iovaPfn: number, npage: number): number | Errno {
   const t = iommu.trace;
   t.path.push('vfio_unpin_pages', 'vfio_iommu_type1_unpin_pages');
-  if (iovaPfns.length === 0) return t.fail('-EINVAL', 'npage is 0');
-  if (iovaPfns.length > VFIO_PIN_PAGES_MAX_ENTRIES) return t.fail('-E2BIG', 'npage > 512');
+  if (npage === 0) return t.fail('-EINVAL', 'npage is 0');
+  if (npage > VFIO_PIN_PAGES_MAX_ENTRIES) return t.fail('-E2BIG', 'npage > 512');
   if (!iommu.v2) return t.fail('-EACCES', 'external pinning needs a TYPE1v2 container');
   const doAccounting = !iommu.hasDomain;
   let i = 0;
-  for (; i < iovaPfns.length; i++) {
-    const dma = iommu.dmaList.findDma(iovaPfns[i]!, 1);
+  for (; i < npage; i++) {
+    const dma = iommu.dmaList.findDma(iovaPfn + i, 1);
     if (!dma) break;
-    vfioUnpinPageExternal(dma, iovaPfns[i]!, doAccounting);
+    vfioUnpinPageExternal(dma, iovaPfn + i, doAccounting);
   }
   return i > 0 ? i : t.fail('-EINVAL', 'the first page is not inside any mapping');
 }

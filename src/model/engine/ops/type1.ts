@@ -149,9 +149,7 @@ export const type1Ops: Record<string, OpDef> = {
     args: z.object({ iova: u64, npage: count, device: z.string().optional() }),
     run(sim, a) {
       const first = Number(a.iova >> 12n);
-      const pages: number[] = [];
-      for (let i = 0; i < a.npage; i++) pages.push(first + i);
-      const r = vfioUnpinPages(sim.iommu, pages);
+      const r = vfioUnpinPages(sim.iommu, first, a.npage);
       const vpfn = sim.iommu.dmaList.findDma(first, 1)?.pfnList.get(first);
       return {
         ret: kernel.hasIovaPinApi(sim.profile) ? null : r,

@@ -9,7 +9,7 @@ import type { Errno } from '../../errno';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from '../../iommu/types';
 import { next, RbTree, rbNode, type RbNode } from '../../lib/rbtree';
 import type { Profile } from '../../profile';
-import { pinCaller, vfioPinPages, vfioUnpinPages, VFIO_PIN_PAGES_MAX_ENTRIES } from '../../vfio/external';
+import { pinCaller, vfioPinPagesPfn, vfioUnpinPages, VFIO_PIN_PAGES_MAX_ENTRIES } from '../../vfio/external';
 import type { VendorDriver, VfioDevice, VfioIommu } from '../../vfio/iommu';
 import { DmaIommuDevice } from '../dma-iommu';
 import type { Strategy } from './memory';
@@ -91,7 +91,11 @@ export class TrackingVendor implements VendorDriver {
       };
     const known = this.lookup(region, gfn);
     if (known !== null) return { ret: 0, dmaAddr: known * 4096 };
-    const r = this.cfg.policy === 'pin-all' ? this.pinRegion(iommu, region) : this.trackPages(iommu, region, gfn, 1);
+    if (this.cfg.policy === 'pin-sparse') {
+      const dmaPfn = this.trackPages(iommu, region, gfn, 1);
+      return typeof dmaPfn === 'string' ? { ret: dmaPfn, dmaAddr: null } : { ret: 0, dmaAddr: dmaPfn * 4096 };
+    }
+    const r = this.pinRegion(iommu, region);
     if (r !== 0) return { ret: r, dmaAddr: null };
     return { ret: 0, dmaAddr: this.lookupRaw(region, gfn - region.gfn) * 4096 };
   }
@@ -216,36 +220,46 @@ export class TrackingVendor implements VendorDriver {
     for (let off = 0; off < region.npages; off += VFIO_PIN_PAGES_MAX_ENTRIES) {
       const n = Math.min(VFIO_PIN_PAGES_MAX_ENTRIES, region.npages - off);
       const r = this.trackPages(iommu, region, region.gfn + off, n);
-      if (r !== 0) return r;
+      if (typeof r === 'string') return r;
     }
     return 0;
   }
 
-  /** Pin n pages from gfn with one vfio_pin_pages call and record each page's DMA address. */
-  private trackPages(iommu: VfioIommu, region: Region, gfn: number, n: number): 0 | Errno {
+  /**
+   * Pin n pages from gfn with one vfio_pin_pages call and record each page's DMA address; returns the
+   * first page's. If a DMA mapping fails, the pages not yet tracked are unpinned again.
+   */
+  private trackPages(iommu: VfioIommu, region: Region, gfn: number, n: number): number | Errno {
     this.step.pins++;
     iommu.trace.type1Pins.push({ iovaPfn: gfn, npage: n });
-    const r = vfioPinPages(iommu, pinCaller(iommu, undefined), BigInt(gfn) << 12n, n, IOMMU_READ | IOMMU_WRITE);
+    const r = vfioPinPagesPfn(iommu, pinCaller(iommu, undefined), gfn, n, IOMMU_READ | IOMMU_WRITE);
     if (r.ret !== n)
       return typeof r.ret === 'string' ? r.ret : iommu.trace.fail('-EINVAL', 'vfio_pin_pages pinned less than asked');
+    let first = 0;
     for (let k = 0; k < n; k++) {
       const off = gfn + k - region.gfn;
       const dmaPfn = this.dmaMap(region, off, r.pfns![k]!);
-      if (dmaPfn === null) return iommu.trace.fail('-ENOMEM', 'the DMA mapping failed: no iova left');
+      if (dmaPfn === null) {
+        const e = iommu.trace.fail('-ENOMEM', 'the DMA mapping failed: no iova left');
+        this.step.unpins++;
+        iommu.trace.type1Unpins.push({ iovaPfn: gfn + k, npage: n - k });
+        vfioUnpinPages(iommu, gfn + k, n - k);
+        return e;
+      }
+      if (k === 0) first = dmaPfn;
       this.store(region, off, dmaPfn);
       region.pinned.add(off);
     }
-    return 0;
+    return first;
   }
 
   private untrack(iommu: VfioIommu, region: Region, off: number): void {
-    const dmaPfn = this.lookupRaw(region, off);
+    const dmaPfn = this.forget(region, off);
     this.dmaUnmapPage(region, off, dmaPfn);
-    this.store(region, off, null);
     region.pinned.delete(off);
     this.step.unpins++;
     iommu.trace.type1Unpins.push({ iovaPfn: region.gfn + off, npage: 1 });
-    vfioUnpinPages(iommu, [region.gfn + off]);
+    vfioUnpinPages(iommu, region.gfn + off, 1);
   }
 
   /** The stored address without counting the visit (bookkeeping, not a device lookup). */
@@ -275,41 +289,62 @@ export class TrackingVendor implements VendorDriver {
     else this.dma.unmapPage(dmaPfn, 1);
   }
 
-  /** Record (or with null, forget) the device address of one page in the design's structure. */
-  private store(region: Region, off: number, dmaPfn: number | null): void {
+  /** Record the device address of one page in the design's structure. */
+  private store(region: Region, off: number, dmaPfn: number): void {
     const gfn = region.gfn + off;
-    this.entries += dmaPfn === null ? -1 : 1;
+    this.entries++;
     switch (this.cfg.strategy) {
       case 'per-page-tree': {
         const s = STRUCTS.perPageEntry;
-        if (dmaPfn === null) {
-          const node = this.pageTree.find(gfn)!;
-          this.pageTree.erase(node);
-          this.charge(-s.sizeof, -s.slab);
-        } else {
-          this.pageTree.insert(rbNode(gfn, gfn, dmaPfn));
-          this.charge(s.sizeof, s.slab);
-        }
+        this.pageTree.insert(rbNode(gfn, gfn, dmaPfn));
+        this.charge(s.sizeof, s.slab);
         return;
       }
       case 'flat-array':
-        region.array![off] = dmaPfn === null ? 0 : dmaPfn + 1;
+        region.array![off] = dmaPfn + 1;
         return;
       case 'region-table':
         for (let level = region.levels; level >= 1; level--) {
           const index = Math.floor(off / 512 ** level);
           let table = region.tables![level]!.get(index);
           if (!table) {
-            if (dmaPfn === null) return;
             table = new Float64Array(512);
             region.tables![level]!.set(index, table);
             this.charge(4096, 4096);
           }
-          if (level === 1) table[off % 512] = dmaPfn === null ? 0 : dmaPfn + 1;
+          if (level === 1) table[off % 512] = dmaPfn + 1;
         }
         return;
       case 'iova-range':
         return;
+    }
+  }
+
+  /** Drop one page's entry from the design's structure; returns the device address it held. */
+  private forget(region: Region, off: number): number {
+    const gfn = region.gfn + off;
+    this.entries--;
+    switch (this.cfg.strategy) {
+      case 'per-page-tree': {
+        const s = STRUCTS.perPageEntry;
+        const node = this.pageTree.find(gfn)!;
+        this.pageTree.erase(node);
+        this.charge(-s.sizeof, -s.slab);
+        return node.data as number;
+      }
+      case 'flat-array': {
+        const v = region.array![off]! - 1;
+        region.array![off] = 0;
+        return v;
+      }
+      case 'region-table': {
+        const table = region.tables![1]!.get(Math.floor(off / 512))!;
+        const v = table[off % 512]! - 1;
+        table[off % 512] = 0;
+        return v;
+      }
+      case 'iova-range':
+        return region.iovaLo + off;
     }
   }
 
