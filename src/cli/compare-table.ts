@@ -1,5 +1,6 @@
 // The plain-text table `vgpu-dma-sim compare` prints: one block per case, one row per vendor model.
 import type { CompareRow } from '../model/engine/compare';
+import { costFormulas } from '../model/vendor/tracking/structs';
 
 const COLS: Array<[keyof CompareRow, string]> = [
   ['maps', 'maps'],
@@ -10,7 +11,10 @@ const COLS: Array<[keyof CompareRow, string]> = [
   ['lookup_visits_mean', 'lookup mean'],
   ['lookup_visits_max', 'lookup max'],
   ['entries', 'entries'],
-  ['tracking_bytes', 'bytes'],
+  ['tracking_bytes', 'slab bytes'],
+  ['tracking_sizeof_bytes', 'sizeof bytes'],
+  ['iommu_ptes', 'IOMMU PTEs'],
+  ['iommu_table_bytes', 'IOMMU tables'],
   ['peak_tracking_bytes', 'peak bytes'],
   ['locked_vm_pages', 'locked_vm'],
 ];
@@ -28,5 +32,8 @@ export function compareTable(rows: CompareRow[]): string {
     }
     out.push('');
   }
+  out.push('How the bytes are counted (x86-64; slab = the object size of the cache it lives in):');
+  for (const f of costFormulas()) out.push(`  ${f}`);
+  out.push('');
   return out.join('\n');
 }

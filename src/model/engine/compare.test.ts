@@ -43,4 +43,35 @@ describe('compare', () => {
     expect(row('per-page-tree, pin-sparse, host IOMMU dma').dma_map_calls).toBe(tree.pins);
     expect(tree.dma_map_calls).toBe(0);
   });
+
+  it('counts sizeof beside the slab footprint and the GPU DMA domain beside the tracking structure', () => {
+    const { rows } = compareFile(doc);
+    const row = (label: string) => rows.find((r) => r.config === label)!;
+    expect(row('kvmgt (shipped), host IOMMU off')).toMatchObject({ tracking_sizeof_bytes: 256 * 88, iommu_ptes: 0 });
+    expect(row('per-page-tree, pin-sparse, host IOMMU off').tracking_sizeof_bytes).toBe(256 * 40);
+    const dma = row('kvmgt (shipped), host IOMMU dma');
+    // One 4 KiB PTE per resident page, and at least the top-level table page plus one leaf table.
+    expect(dma.iommu_ptes).toBe(256);
+    expect(dma.iommu_table_bytes).toBeGreaterThanOrEqual(2 * 4096);
+    expect(dma.tracking_bytes).toBe(256 * 96);
+    // iova-range's tracking structure is the VT-d table itself, plus one struct iova for the region.
+    const range = row('iova-range, pin-sparse, host IOMMU dma');
+    expect(range.tracking_bytes).toBe(range.iommu_table_bytes + 64);
+  });
+
+  it('charts each vendor model along the workload: sampled points ending at the final counters', () => {
+    const { rows } = compareFile(doc);
+    for (const r of rows) {
+      expect(r.series.length).toBeGreaterThan(10);
+      expect(r.series.length).toBeLessThanOrEqual(65);
+      const last = r.series.at(-1)!;
+      expect(last).toMatchObject({ x: 3000, step: 1, entries: r.entries, tracking_bytes: r.tracking_bytes });
+      expect(last.pins).toBe(r.pins);
+      expect(last.locked_vm_pages).toBe(r.locked_vm_pages);
+      for (let i = 1; i < r.series.length; i++) {
+        expect(r.series[i]!.x).toBeGreaterThan(r.series[i - 1]!.x);
+        expect(r.series[i]!.pins).toBeGreaterThanOrEqual(r.series[i - 1]!.pins);
+      }
+    }
+  });
 });

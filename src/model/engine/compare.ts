@@ -2,6 +2,7 @@
 // designs with each pinning policy and host-IOMMU mode — with the costs side by side.
 
 import { runFile } from './run';
+import type { WorkloadSample } from '../vendor/run-workload';
 import type { RunOptions, StepResult } from './types';
 
 export interface VendorConfig {
@@ -26,6 +27,21 @@ export const VENDOR_CONFIGS: VendorConfig[] = [
   ),
 ];
 
+/** One point of a vendor model's costs along the case: after `x` guest-page accesses (step `step`). */
+export interface ComparePoint {
+  x: number;
+  step: number;
+  entries: number;
+  tracking_bytes: number;
+  tracking_sizeof_bytes: number;
+  iommu_ptes: number;
+  iommu_table_bytes: number;
+  pins: number;
+  unpins: number;
+  locked_vm_pages: number;
+  lookup_visits_mean: number;
+}
+
 export interface CompareRow {
   case: string;
   config: string;
@@ -39,8 +55,12 @@ export interface CompareRow {
   lookup_visits_max: number;
   entries: number;
   tracking_bytes: number;
+  tracking_sizeof_bytes: number;
+  iommu_ptes: number;
+  iommu_table_bytes: number;
   peak_tracking_bytes: number;
   locked_vm_pages: number;
+  series: ComparePoint[];
 }
 
 const VGPU_OPS = new Set(['VGPU_MAP_GUEST_PAGE', 'VGPU_UNMAP_GUEST_PAGE', 'VGPU_WORKLOAD']);
@@ -65,29 +85,59 @@ function summarize(
     lookup_visits_max: 0,
     entries: 0,
     tracking_bytes: 0,
+    tracking_sizeof_bytes: 0,
+    iommu_ptes: 0,
+    iommu_table_bytes: 0,
     peak_tracking_bytes: 0,
     locked_vm_pages: Number(final.locked_vm_pages ?? 0),
+    series: [],
   };
   let visits = 0;
-  for (const s of steps) {
+  let x = 0;
+  for (const [step, s] of steps.entries()) {
     if (!VGPU_OPS.has(s.op) || s.skipped) continue;
     const n = (k: string) => Number(s[k] ?? 0);
+    const before = { pins: row.pins, unpins: row.unpins };
     row.pins += n('pins');
     row.unpins += n('unpins');
     row.dma_map_calls += n('dma_map_calls');
     row.iommu_map_calls += n('iommu_map_calls');
     row.entries = n('entries');
     row.tracking_bytes = n('tracking_bytes');
+    row.tracking_sizeof_bytes = n('tracking_sizeof_bytes');
+    row.iommu_ptes = n('iommu_ptes');
+    row.iommu_table_bytes = n('iommu_table_bytes');
     row.peak_tracking_bytes = Math.max(row.peak_tracking_bytes, n('peak_tracking_bytes'), n('tracking_bytes'));
     if (s.op === 'VGPU_WORKLOAD') {
       visits += n('lookup_visits_mean') * (n('maps') + n('errors'));
       row.maps += n('maps') + n('errors');
       row.lookup_visits_max = Math.max(row.lookup_visits_max, n('lookup_visits_max'));
-    } else if (s.op === 'VGPU_MAP_GUEST_PAGE') {
+      const series = (s.series as WorkloadSample[] | undefined) ?? [];
+      for (const { access, ...p } of series) {
+        row.series.push({ x: x + access, step, ...p, pins: before.pins + p.pins, unpins: before.unpins + p.unpins });
+      }
+      x += series.at(-1)?.access ?? 0;
+      continue;
+    }
+    if (s.op === 'VGPU_MAP_GUEST_PAGE') {
       visits += n('lookup_visits');
       row.maps++;
       row.lookup_visits_max = Math.max(row.lookup_visits_max, n('lookup_visits'));
     }
+    x++;
+    row.series.push({
+      x,
+      step,
+      entries: row.entries,
+      tracking_bytes: row.tracking_bytes,
+      tracking_sizeof_bytes: row.tracking_sizeof_bytes,
+      iommu_ptes: row.iommu_ptes,
+      iommu_table_bytes: row.iommu_table_bytes,
+      pins: row.pins,
+      unpins: row.unpins,
+      locked_vm_pages: n('locked_vm_pages'),
+      lookup_visits_mean: n('lookup_visits'),
+    });
   }
   row.lookup_visits_mean = row.maps > 0 ? Math.round((visits / row.maps) * 100) / 100 : 0;
   return row;

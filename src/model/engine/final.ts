@@ -55,6 +55,7 @@ export function finalState(sim: Sim): Record<string, unknown> {
   if (sim.tracking) {
     out.tracking_entries = sim.tracking.entries;
     out.tracking_bytes = sim.tracking.trackingSlabBytes();
+    out.tracking_sizeof_bytes = sim.tracking.trackingSizeofBytes();
   }
   if (sim.iovad) {
     const d = describeIovad(sim.iovad);

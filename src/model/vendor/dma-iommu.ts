@@ -54,6 +54,18 @@ export class DmaIommuDevice {
     this.iovad.freeIovaFast(iovaPfn, pages);
   }
 
+  /** The domain's VT-d table pages in use (the top-level table included), 4 KiB each. */
+  tableBytes(): number {
+    const t = this.domain.table;
+    return (t.tablesAllocated - t.tablesFreed + 1) * 4096;
+  }
+
+  /** Leaf PTEs in the domain, all sizes. */
+  ptes(): number {
+    const c = this.domain.leafCounts();
+    return c['4K'] + c['2M'] + c['1G'];
+  }
+
   /** iommu_dma_alloc_iova. */
   private allocIova(pages: number): number {
     if (this.sacWorks) {

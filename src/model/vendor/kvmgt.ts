@@ -59,12 +59,13 @@ export class Kvmgt implements VendorDriver {
     return this.nrCacheEntries;
   }
 
-  /** One struct gvt_dma (kmalloc-96) per cached entry; the vendor's IOMMU table pages when the host IOMMU is on. */
+  /** One struct gvt_dma (kmalloc-96) per cached entry; the DMA domain's tables are the IOMMU's cost (dmaCosts). */
   trackingSlabBytes(): number {
-    const tables = this.dma
-      ? (this.dma.domain.table.tablesAllocated - this.dma.domain.table.tablesFreed + 1) * 4096
-      : 0;
-    return this.nrCacheEntries * STRUCTS.gvtDma.slab + tables;
+    return this.nrCacheEntries * STRUCTS.gvtDma.slab;
+  }
+
+  trackingSizeofBytes(): number {
+    return this.nrCacheEntries * STRUCTS.gvtDma.sizeof;
   }
 
   /** A 4 KiB guest page for the generic vGPU ops: intel_gvt_dma_map_guest_page(gfn, PAGE_SIZE). */

@@ -1,10 +1,28 @@
 // Drives a vGPU vendor model with a workload: each access maps the page if it is not resident; past the
 // resident limit the oldest page is unmapped first (FIFO, like a GPU recycling GTT entries). Costs are
-// summed over the accesses, lookups as mean and max nodes or levels visited per access.
+// summed over the accesses, lookups as mean and max nodes or levels visited per access, and sampled
+// along the way (at most SAMPLES points) so the page can chart how each design grows.
 
 import type { Sim } from '../engine/sim';
-import type { VgpuDriver } from './vgpu';
+import { dmaCosts, type VgpuDriver } from './vgpu';
 import { accessStream, type WorkloadSpec } from './workload';
+
+/** Points a workload's series holds at most (plus its last access). */
+export const SAMPLES = 64;
+
+/** The vendor's state after `access` accesses of the workload; lookups are the mean since the last sample. */
+export interface WorkloadSample {
+  access: number;
+  entries: number;
+  tracking_bytes: number;
+  tracking_sizeof_bytes: number;
+  iommu_ptes: number;
+  iommu_table_bytes: number;
+  pins: number;
+  unpins: number;
+  locked_vm_pages: number;
+  lookup_visits_mean: number;
+}
 
 export interface WorkloadResult {
   maps: number;
@@ -18,7 +36,9 @@ export interface WorkloadResult {
   lookup_visits_max: number;
   entries: number;
   tracking_bytes: number;
+  tracking_sizeof_bytes: number;
   peak_tracking_bytes: number;
+  series: WorkloadSample[];
 }
 
 export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadResult {
@@ -42,16 +62,37 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
     lookup_visits_max: 0,
     entries: 0,
     tracking_bytes: 0,
+    tracking_sizeof_bytes: 0,
     peak_tracking_bytes: v.trackingSlabBytes(),
+    series: [],
   };
   let visits = 0;
+  const every = Math.max(1, Math.ceil(w.ops / SAMPLES));
+  let windowVisits = 0;
+  let windowMaps = 0;
+  const sample = (access: number) => {
+    r.series.push({
+      access,
+      entries: v.entries,
+      tracking_bytes: v.trackingSlabBytes(),
+      tracking_sizeof_bytes: v.trackingSizeofBytes(),
+      ...dmaCosts(v),
+      pins: r.pins,
+      unpins: r.unpins,
+      locked_vm_pages: sim.mm.lockedVm,
+      lookup_visits_mean: windowMaps > 0 ? Math.round((windowVisits / windowMaps) * 100) / 100 : 0,
+    });
+    windowVisits = windowMaps = 0;
+  };
   const add = () => {
     r.pins += v.step.pins;
     r.unpins += v.step.unpins;
     r.dma_map_calls += v.step.dmaMapCalls;
     r.iommu_map_calls += v.step.iommuMapCalls;
   };
-  for (let i = 0; i < w.ops; i++) {
+  let i = 0;
+  for (; i < w.ops; i++) {
+    if (i > 0 && i % every === 0) sample(i);
     sim.budget.spend(1, 'running the workload');
     sim.iommu.trace.clear();
     const gfn = next();
@@ -71,6 +112,8 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
     const m = v.vgpuMap(sim.iommu, gfn);
     add();
     visits += v.step.lookupVisits;
+    windowVisits += v.step.lookupVisits;
+    windowMaps++;
     r.lookup_visits_max = Math.max(r.lookup_visits_max, v.step.lookupVisits);
     if (m.ret !== 0) {
       r.errors++;
@@ -82,9 +125,11 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
     count++;
     if ((r.maps & 1023) === 0) r.peak_tracking_bytes = Math.max(r.peak_tracking_bytes, v.trackingSlabBytes());
   }
+  sample(i);
   r.lookup_visits_mean = r.maps + r.errors > 0 ? Math.round((visits / (r.maps + r.errors)) * 100) / 100 : 0;
   r.entries = v.entries;
   r.tracking_bytes = v.trackingSlabBytes();
+  r.tracking_sizeof_bytes = v.trackingSizeofBytes();
   r.peak_tracking_bytes = Math.max(r.peak_tracking_bytes, r.tracking_bytes);
   return r;
 }

@@ -3,6 +3,7 @@
 
 import type { Errno } from '../errno';
 import type { VfioIommu } from '../vfio/iommu';
+import type { DmaIommuDevice } from './dma-iommu';
 import type { StepCounters } from './tracking/driver';
 
 export interface VgpuDriver {
@@ -11,5 +12,17 @@ export interface VgpuDriver {
   vgpuUnmap(iommu: VfioIommu, gfn: number): 0 | Errno;
   readonly step: StepCounters;
   readonly entries: number;
+  /** The GPU's DMA domain when the host IOMMU translates it; null when dma_addr is the host physical address. */
+  readonly dma: DmaIommuDevice | null;
+  /** Tracking memory as the slab allocator hands it out (each object rounded up to its cache's size). */
   trackingSlabBytes(): number;
+  /** The same structures counted by sizeof on x86-64. */
+  trackingSizeofBytes(): number;
+}
+
+/** What the GPU's DMA domain holds: leaf PTEs and table pages (none when the host IOMMU is off). */
+export function dmaCosts(v: VgpuDriver): { iommu_ptes: number; iommu_table_bytes: number } {
+  return v.dma
+    ? { iommu_ptes: v.dma.ptes(), iommu_table_bytes: v.dma.tableBytes() }
+    : { iommu_ptes: 0, iommu_table_bytes: 0 };
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { hex, hexPage } from '../../addr';
 import { u64 } from '../../scenario/schema';
 import type { Kvmgt } from '../../vendor/kvmgt';
-import type { VgpuDriver } from '../../vendor/vgpu';
+import { dmaCosts, type VgpuDriver } from '../../vendor/vgpu';
 import { runWorkload } from '../../vendor/run-workload';
 import type { Sim } from '../sim';
 import { op, type OpDef } from './registry';
@@ -80,7 +80,12 @@ export const vendorOps: Record<string, OpDef> = {
       pattern: z.enum(['sequential', 'random', 'hot-cold', 'gtt-churn']),
       ops: z.number().int().min(1).max(10_000_000),
       from_gfn: u64.default(0n),
-      span: z.number().int().min(1),
+      // One residency bit per page of the span: up to 1 TiB of guest pages (32 MiB of bits).
+      span: z
+        .number()
+        .int()
+        .min(1)
+        .max(2 ** 28),
       resident: z.number().int().min(1).default(1024),
       seed: z.number().int().min(0).max(0xffffffff).default(1),
     }),
@@ -94,7 +99,7 @@ export const vendorOps: Record<string, OpDef> = {
         resident: a.resident,
         seed: a.seed,
       });
-      return { ret: r.errors === 0 ? 0 : '-EINVAL', ...r, locked_vm_pages: sim.mm.lockedVm };
+      return { ret: r.errors === 0 ? 0 : '-EINVAL', ...r, ...dmaCosts(v), locked_vm_pages: sim.mm.lockedVm };
     },
   }),
 };
@@ -113,6 +118,8 @@ function vgpuOutputs(sim: Sim, v: VgpuDriver): Record<string, unknown> {
   return {
     entries: v.entries,
     tracking_bytes: v.trackingSlabBytes(),
+    tracking_sizeof_bytes: v.trackingSizeofBytes(),
+    ...dmaCosts(v),
     pins: v.step.pins,
     unpins: v.step.unpins,
     dma_map_calls: v.step.dmaMapCalls,

@@ -353,10 +353,12 @@ export class TrackingVendor implements VendorDriver {
     this.slabBytes += slab;
   }
 
-  /** iova-range keeps its PTEs in the vendor's VT-d table: those table pages count too. */
+  /** iova-range keeps its entries as PTEs in the vendor's VT-d table: its table pages are its tracking memory. */
   trackingSlabBytes(): number {
-    if (this.cfg.strategy !== 'iova-range') return this.slabBytes;
-    const t = this.dma!.domain.table;
-    return this.slabBytes + (t.tablesAllocated - t.tablesFreed + 1) * 4096;
+    return this.slabBytes + (this.cfg.strategy === 'iova-range' ? this.dma!.tableBytes() : 0);
+  }
+
+  trackingSizeofBytes(): number {
+    return this.sizeofBytes + (this.cfg.strategy === 'iova-range' ? this.dma!.tableBytes() : 0);
   }
 }

@@ -89,3 +89,10 @@ export const STRUCTS = {
     layout: '512 × u64',
   },
 } as const satisfies Record<string, StructCost>;
+
+/** Each structure's cost as one line of text: layout = sizeof, the cache, the bytes there, the source. */
+export function costFormulas(): string[] {
+  return Object.values(STRUCTS).map(
+    (c: StructCost) => `${c.name}: ${c.layout} = ${c.sizeof} B; ${c.cache}: ${c.slab} B (${c.source})`,
+  );
+}
