@@ -48,6 +48,7 @@ export function vgpuWorkloadMs(
   const t0 = performance.now();
   const r = runWorkload(sim, driver, {
     pattern: 'random',
+    pageSize: '4K',
     ops: 10 * operations,
     maxOperations: operations,
     fromGfn: 0,

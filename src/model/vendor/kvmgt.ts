@@ -68,13 +68,13 @@ export class Kvmgt implements VendorDriver {
     return this.nrCacheEntries * STRUCTS.gvtDma.sizeof;
   }
 
-  /** A 4 KiB guest page for the generic vGPU ops: intel_gvt_dma_map_guest_page(gfn, PAGE_SIZE). */
-  vgpuMap(iommu: VfioIommu, gfn: number): { ret: 0 | Errno; dmaAddr: number | null } {
-    const r = this.mapGuestPage(iommu, gfn, 4096);
+  /** The generic vGPU ops: intel_gvt_dma_map_guest_page(gfn, PAGE_SIZE or I915_GTT_PAGE_SIZE_2M). */
+  vgpuMap(iommu: VfioIommu, gfn: number, pages = 1): { ret: 0 | Errno; dmaAddr: number | null } {
+    const r = this.mapGuestPage(iommu, gfn, pages * 4096);
     return { ret: r.ret, dmaAddr: r.dmaAddr };
   }
 
-  /** The generic unmap by gfn: the entry's dma_addr, then intel_gvt_dma_unmap_guest_page. */
+  /** The generic unmap by gfn: the entry's dma_addr (its size is the entry's), then intel_gvt_dma_unmap_guest_page. */
   vgpuUnmap(iommu: VfioIommu, gfn: number): 0 | Errno {
     const entry = this.findGfn(gfn);
     if (!entry) return iommu.trace.fail('-EINVAL', 'that guest page is not in the gvt_dma cache');

@@ -42,14 +42,19 @@ export interface WorkloadResult {
 }
 
 export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadResult {
-  const next = accessStream(w);
-  // Which pages are resident, one bit per page of the span, and the resident pages oldest first (a ring).
-  const isResident = new Uint32Array(Math.ceil(w.span / 32));
+  // The stream picks mapping units: 4 KiB pages, or the whole 2 MiB pages inside the span.
+  const unit = w.pageSize === '2M' ? 512 : 1;
+  const base = Math.ceil(w.fromGfn / unit) * unit;
+  const units = Math.floor((w.fromGfn + w.span - base) / unit);
+  if (units < 1) throw new Error(`the span holds no whole ${w.pageSize} page`);
+  const nextUnit = accessStream({ ...w, fromGfn: 0, span: units });
+  // Which units are resident, one bit each, and the resident units oldest first (a ring).
+  const isResident = new Uint32Array(Math.ceil(units / 32));
   const fifo = new Float64Array(Math.max(1, w.resident));
   let head = 0;
   let count = 0;
-  const bit = (gfn: number) => 1 << ((gfn - w.fromGfn) & 31);
-  const word = (gfn: number) => (gfn - w.fromGfn) >>> 5;
+  const bit = (u: number) => 1 << (u & 31);
+  const word = (u: number) => u >>> 5;
   const r: WorkloadResult = {
     maps: 0,
     unmaps: 0,
@@ -95,8 +100,8 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
     if (i > 0 && i % every === 0) sample(i);
     sim.budget.spend(1, 'running the workload');
     sim.iommu.trace.clear();
-    const gfn = next();
-    if (isResident[word(gfn)]! & bit(gfn)) continue;
+    const u = nextUnit();
+    if (isResident[word(u)]! & bit(u)) continue;
     if (r.maps + r.unmaps + (count >= w.resident ? 2 : 1) > (w.maxOperations ?? Infinity)) break;
     if (count >= w.resident) {
       const old = fifo[head]!;
@@ -104,12 +109,12 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
       count--;
       isResident[word(old)]! &= ~bit(old);
       v.beginStep();
-      v.vgpuUnmap(sim.iommu, old);
+      v.vgpuUnmap(sim.iommu, base + old * unit, unit);
       add();
       r.unmaps++;
     }
     v.beginStep();
-    const m = v.vgpuMap(sim.iommu, gfn);
+    const m = v.vgpuMap(sim.iommu, base + u * unit, unit);
     add();
     visits += v.step.lookupVisits;
     windowVisits += v.step.lookupVisits;
@@ -120,8 +125,8 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
       continue;
     }
     r.maps++;
-    isResident[word(gfn)]! |= bit(gfn);
-    fifo[(head + count) % fifo.length] = gfn;
+    isResident[word(u)]! |= bit(u);
+    fifo[(head + count) % fifo.length] = u;
     count++;
     if ((r.maps & 1023) === 0) r.peak_tracking_bytes = Math.max(r.peak_tracking_bytes, v.trackingSlabBytes());
   }

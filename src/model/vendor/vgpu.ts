@@ -8,8 +8,9 @@ import type { StepCounters } from './tracking/driver';
 
 export interface VgpuDriver {
   beginStep(): void;
-  vgpuMap(iommu: VfioIommu, gfn: number): { ret: 0 | Errno; dmaAddr: number | null };
-  vgpuUnmap(iommu: VfioIommu, gfn: number): 0 | Errno;
+  /** Map `pages` guest pages from gfn: 1 (4 KiB) or 512 (a 2 MiB page). */
+  vgpuMap(iommu: VfioIommu, gfn: number, pages?: number): { ret: 0 | Errno; dmaAddr: number | null };
+  vgpuUnmap(iommu: VfioIommu, gfn: number, pages?: number): 0 | Errno;
   readonly step: StepCounters;
   readonly entries: number;
   /** The GPU's DMA domain when the host IOMMU translates it; null when dma_addr is the host physical address. */

@@ -9,10 +9,12 @@ export interface WorkloadSpec {
   pattern: Pattern;
   /** Accesses to generate. */
   ops: number;
-  /** Guest pages the GPU may touch: [fromGfn, fromGfn + span). */
+  /** Guest pages (4 KiB) the GPU may touch: [fromGfn, fromGfn + span). */
   fromGfn: number;
   span: number;
-  /** Pages kept mapped at once; the oldest is unmapped when a new one would exceed it. */
+  /** What one access maps: a 4 KiB page, or a 2 MiB page (512 pages, 2 MiB aligned in gpa). */
+  pageSize: '4K' | '2M';
+  /** Mappings (of pageSize) kept at once; the oldest is unmapped when a new one would exceed it. */
   resident: number;
   seed: number;
   /** Stop before the maps plus unmaps done would exceed this (the benchmark's "1,000,000 operations"). */

@@ -21,6 +21,9 @@ function kvmgt(sim: Sim): Kvmgt {
 const calls = (list: Array<{ iovaPfn: number; npage: number }>) =>
   list.map((c) => ({ iova: hexPage(c.iovaPfn), npage: c.npage }));
 
+/** A 4 KiB page, or a 2 MiB page (512 guest pages; KVMGT keeps it as one gvt_dma, the 2016 designs as 512 entries). */
+const pageSize = z.enum(['4K', '2M']).default('4K');
+
 export const vendorOps: Record<string, OpDef> = {
   KVMGT_MAP_GUEST_PAGE: op({
     entry: 'intel_gvt_dma_map_guest_page',
@@ -57,21 +60,21 @@ export const vendorOps: Record<string, OpDef> = {
   }),
   VGPU_MAP_GUEST_PAGE: op({
     entry: 'the vendor maps one guest page for DMA',
-    args: z.object({ gfn: u64 }),
+    args: z.object({ gfn: u64, page_size: pageSize }),
     run(sim, a) {
       const v = vgpu(sim);
       v.beginStep();
-      const r = v.vgpuMap(sim.iommu, Number(a.gfn));
+      const r = v.vgpuMap(sim.iommu, Number(a.gfn), a.page_size === '2M' ? 512 : 1);
       return { ret: r.ret, dma_addr: r.dmaAddr === null ? null : hex(r.dmaAddr), ...vgpuOutputs(sim, v) };
     },
   }),
   VGPU_UNMAP_GUEST_PAGE: op({
     entry: 'the vendor is done with one guest page',
-    args: z.object({ gfn: u64 }),
+    args: z.object({ gfn: u64, page_size: pageSize }),
     run(sim, a) {
       const v = vgpu(sim);
       v.beginStep();
-      return { ret: v.vgpuUnmap(sim.iommu, Number(a.gfn)), ...vgpuOutputs(sim, v) };
+      return { ret: v.vgpuUnmap(sim.iommu, Number(a.gfn), a.page_size === '2M' ? 512 : 1), ...vgpuOutputs(sim, v) };
     },
   }),
   VGPU_WORKLOAD: op({
@@ -86,6 +89,7 @@ export const vendorOps: Record<string, OpDef> = {
         .int()
         .min(1)
         .max(2 ** 28),
+      page_size: pageSize,
       resident: z.number().int().min(1).default(1024),
       seed: z.number().int().min(0).max(0xffffffff).default(1),
     }),
@@ -96,6 +100,7 @@ export const vendorOps: Record<string, OpDef> = {
         ops: a.ops,
         fromGfn: Number(a.from_gfn),
         span: a.span,
+        pageSize: a.page_size,
         resident: a.resident,
         seed: a.seed,
       });

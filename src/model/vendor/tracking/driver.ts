@@ -73,42 +73,62 @@ export class TrackingVendor implements VendorDriver {
     this.step = { pins: 0, unpins: 0, dmaMapCalls: 0, iommuMapCalls: 0, lookupVisits: 0 };
   }
 
-  vgpuMap(iommu: VfioIommu, gfn: number): { ret: 0 | Errno; dmaAddr: number | null } {
-    return this.mapGuestPage(iommu, gfn);
+  vgpuMap(iommu: VfioIommu, gfn: number, pages = 1): { ret: 0 | Errno; dmaAddr: number | null } {
+    return this.mapGuestPages(iommu, gfn, pages);
   }
 
-  vgpuUnmap(iommu: VfioIommu, gfn: number): 0 | Errno {
-    return this.unmapGuestPage(iommu, gfn);
+  vgpuUnmap(iommu: VfioIommu, gfn: number, pages = 1): 0 | Errno {
+    return this.unmapGuestPages(iommu, gfn, pages);
   }
 
-  /** The device wants to DMA to guest page gfn: returns the address it must use. */
-  mapGuestPage(iommu: VfioIommu, gfn: number): { ret: 0 | Errno; dmaAddr: number | null } {
+  /**
+   * The device wants to DMA to `pages` guest pages from gfn (1, or 512 for a 2 MiB page): returns the
+   * address it must use for gfn. The designs track 4 KiB pages, so a 2 MiB page is 512 entries.
+   */
+  mapGuestPages(iommu: VfioIommu, gfn: number, pages: number): { ret: 0 | Errno; dmaAddr: number | null } {
     const region = this.regionFor(iommu, gfn);
-    if (!region)
+    if (!region || gfn + pages > region.gfn + region.npages)
       return {
-        ret: iommu.trace.fail('-EINVAL', `gfn 0x${gfn.toString(16)} is in no registered region (no vfio_dma)`),
+        ret: iommu.trace.fail(
+          '-EINVAL',
+          `gfn 0x${gfn.toString(16)}${pages > 1 ? ` + ${pages} pages` : ''} is not inside one registered region (vfio_dma)`,
+        ),
         dmaAddr: null,
       };
     const known = this.lookup(region, gfn);
-    if (known !== null) return { ret: 0, dmaAddr: known * 4096 };
-    if (this.cfg.policy === 'pin-sparse') {
-      const dmaPfn = this.trackPages(iommu, region, gfn, 1);
-      return typeof dmaPfn === 'string' ? { ret: dmaPfn, dmaAddr: null } : { ret: 0, dmaAddr: dmaPfn * 4096 };
+    if (known !== null && pages === 1) return { ret: 0, dmaAddr: known * 4096 };
+    if (this.cfg.policy === 'pin-all') {
+      const r = known === null ? this.pinRegion(iommu, region) : 0;
+      if (r !== 0) return { ret: r, dmaAddr: null };
+      return { ret: 0, dmaAddr: this.lookupRaw(region, gfn - region.gfn) * 4096 };
     }
-    const r = this.pinRegion(iommu, region);
-    if (r !== 0) return { ret: r, dmaAddr: null };
-    return { ret: 0, dmaAddr: this.lookupRaw(region, gfn - region.gfn) * 4096 };
+    // pin-sparse: one vfio_pin_pages call per run of pages not tracked yet.
+    let dmaPfn = known;
+    for (let k = 0; k < pages;) {
+      if (region.pinned.has(gfn + k - region.gfn)) {
+        k++;
+        continue;
+      }
+      let n = 1;
+      while (k + n < pages && !region.pinned.has(gfn + k + n - region.gfn)) n++;
+      const r = this.trackPages(iommu, region, gfn + k, n);
+      if (typeof r === 'string') return { ret: r, dmaAddr: null };
+      if (k === 0) dmaPfn = r;
+      k += n;
+    }
+    return { ret: 0, dmaAddr: dmaPfn! * 4096 };
   }
 
-  /** The device is done with gfn: pin-sparse drops and unpins it; pin-all keeps everything pinned. */
-  unmapGuestPage(iommu: VfioIommu, gfn: number): 0 | Errno {
+  /** The device is done with `pages` pages from gfn: pin-sparse drops and unpins them; pin-all keeps everything pinned. */
+  unmapGuestPages(iommu: VfioIommu, gfn: number, pages: number): 0 | Errno {
     const node = this.regions.find(gfn);
     this.step.lookupVisits += this.regions.lastVisits;
     const region = node ? (node?.data as Region | undefined) : undefined;
     if (!region || !region.pinned.has(gfn - region.gfn))
       return iommu.trace.fail('-EINVAL', 'that guest page is not tracked');
     if (this.cfg.policy === 'pin-all') return 0;
-    this.untrack(iommu, region, gfn - region.gfn);
+    const end = Math.min(gfn + pages, region.gfn + region.npages);
+    for (let g = gfn; g < end; g++) if (region.pinned.has(g - region.gfn)) this.untrack(iommu, region, g - region.gfn);
     return 0;
   }
 
