@@ -1,6 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { compareConfig, VENDOR_CONFIGS } from '../src/model/engine/compare';
 import { runFile } from '../src/model/engine/run';
 
 const preset = (file: string): unknown =>
@@ -100,5 +101,37 @@ test.describe('app shell', () => {
     await page.getByLabel('vGPU vendor model').selectOption('kvmgt (shipped), host IOMMU off');
     await expect(workload).toContainText('tracking_bytes 393216', { timeout: 30_000 });
     await page.screenshot({ path: 'test-results/app-vendor.png', fullPage: true });
+  });
+
+  test('compares the vendor models side by side: chart and cost table fill in and follow the policy', async ({
+    page,
+  }) => {
+    const expected = (label: string) =>
+      compareConfig(
+        preset('vgpu-workload.json'),
+        VENDOR_CONFIGS.find((c) => c.label === label)!,
+      ).rows[0]!;
+    await page.goto('/');
+    await expect(page.getByRole('table', { name: /Steps of vtd-basics/ })).toBeVisible();
+    await page.getByLabel('Scenario').selectOption('vgpu-workload');
+    await page.getByRole('button', { name: 'Run' }).click();
+    const status = page.getByTestId('compare-status');
+    await expect(status).toHaveText('5 of 5 vendor models.', { timeout: 60_000 });
+    const sparse = expected('per-page-tree, pin-sparse, host IOMMU dma');
+    const row = page.getByTestId('cost-per-page-tree, pin-sparse, host IOMMU dma');
+    await expect(row.locator('td').nth(7)).toHaveText(sparse.entries.toLocaleString('en-US'));
+    await expect(row.locator('td').nth(0)).toHaveText(sparse.maps.toLocaleString('en-US'));
+    await expect(page.locator('svg.cost-chart path')).toHaveCount(5);
+    await page.screenshot({ path: 'test-results/app-compare.png', fullPage: true });
+
+    await page.getByLabel('Pinning policy').selectOption('pin-all');
+    await expect(status).toHaveText('5 of 5 vendor models.', { timeout: 60_000 });
+    const all = expected('per-page-tree, pin-all, host IOMMU dma');
+    await expect(page.getByTestId('cost-per-page-tree, pin-all, host IOMMU dma').locator('td').nth(7)).toHaveText(
+      all.entries.toLocaleString('en-US'),
+    );
+    expect(all.entries).toBeGreaterThan(sparse.entries);
+    await page.getByLabel('Chart').selectOption('locked_vm_pages');
+    await expect(page.getByRole('img', { name: /locked_vm \(pages\) along the case/ })).toBeVisible();
   });
 });

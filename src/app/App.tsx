@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import { useAppStore } from '../state/store';
 import { FinalCounters } from './FinalCounters';
 import { PresetPicker } from './PresetPicker';
+import { ComparePanel } from './compare/ComparePanel';
 import { SeedExample } from './SeedExample';
 import { VendorPicker } from './VendorPicker';
 import { StepTable } from './StepTable';
@@ -51,6 +52,7 @@ export function App() {
             <FinalCounters result={c} />
           </article>
         ))}
+        <ComparePanel />
         <SeedExample />
       </main>
     </>

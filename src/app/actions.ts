@@ -6,7 +6,8 @@ import { useAppStore, type PresetEntry } from '../state/store';
 import { SimClient, Superseded } from '../worker/client';
 
 let client: SimClient | null = null;
-const sim = () => (client ??= new SimClient());
+/** The page's one simulation worker, started on first use. */
+export const sim = () => (client ??= new SimClient());
 
 const scenarioUrl = (file: string) => `${import.meta.env.BASE_URL}scenarios/${file}`;
 

@@ -1,6 +1,6 @@
 // The plain-text table `vgpu-dma-sim compare` prints: one block per case, one row per vendor model.
 import type { CompareRow } from '../model/engine/compare';
-import { costFormulas } from '../model/vendor/tracking/structs';
+import { costFormulas, TRACKING_FORMULAS } from '../model/vendor/tracking/structs';
 
 const COLS: Array<[keyof CompareRow, string]> = [
   ['maps', 'maps'],
@@ -34,6 +34,7 @@ export function compareTable(rows: CompareRow[]): string {
   }
   out.push('How the bytes are counted (x86-64; slab = the object size of the cache it lives in):');
   for (const f of costFormulas()) out.push(`  ${f}`);
+  for (const [what, f] of TRACKING_FORMULAS) out.push(`  ${what}: ${f}`);
   out.push('');
   return out.join('\n');
 }

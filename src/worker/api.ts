@@ -1,6 +1,7 @@
 // The engine as the Web Worker exposes it: a plain object, callable directly in Node tests.
 // The page sees trimmed lists (each long list is cut, with its full count kept beside it).
 
+import { compareConfig, VENDOR_CONFIGS, type CompareRow } from '../model/engine/compare';
 import { listLimit } from '../model/engine/outputs';
 import { runFile } from '../model/engine/run';
 import type { ResultsDoc, RunOptions } from '../model/engine/types';
@@ -15,6 +16,13 @@ export function createSimApi() {
     run(doc: unknown, opts: RunOptions = {}): ResultsDoc {
       listLimit.value = PAGE_LIST_LIMIT;
       return runFile(doc, opts);
+    },
+    /** The file under one vendor model (a VENDOR_CONFIGS label): one cost row per case. */
+    compareOne(doc: unknown, label: string): { rows: CompareRow[]; error?: string } {
+      const cfg = VENDOR_CONFIGS.find((c) => c.label === label);
+      if (!cfg) return { rows: [], error: `there is no vendor model "${label}"` };
+      listLimit.value = PAGE_LIST_LIMIT;
+      return compareConfig(doc, cfg);
     },
     /**
      * The seed thread's example: one 512 MiB region, every design, with every page pinned and with a sparse

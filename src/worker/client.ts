@@ -24,12 +24,22 @@ export class SimClient {
     this.start();
   }
 
-  async run(doc: unknown, opts: RunOptions = {}): Promise<ResultsDoc> {
+  run(doc: unknown, opts: RunOptions = {}): Promise<ResultsDoc> {
+    return this.latest(() => this.api.run(doc, opts));
+  }
+
+  /** One vendor model's cost rows; like run, a newer request supersedes it. */
+  compareOne(doc: unknown, label: string): Promise<ReturnType<SimApi['compareOne']>> {
+    return this.latest(() => this.api.compareOne(doc, label));
+  }
+
+  /** Issues a request as the newest one: any earlier request still in flight rejects with Superseded. */
+  private async latest<T>(call: () => Promise<T>): Promise<T> {
     const gen = ++this.generation;
     this.abort?.(new Superseded());
-    const result = await new Promise<ResultsDoc>((resolve, reject) => {
+    const result = await new Promise<T>((resolve, reject) => {
       this.abort = reject;
-      this.api.run(doc, opts).then(resolve, reject);
+      call().then(resolve, reject);
     });
     if (gen !== this.generation) throw new Superseded();
     this.abort = null;

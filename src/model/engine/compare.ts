@@ -156,15 +156,31 @@ export function withVendor(doc: unknown, vendor: Record<string, string>): unknow
   };
 }
 
-/** Runs every case of the file once per vendor configuration (its env's vendor replaced). */
-export function compareFile(doc: unknown, opts: RunOptions = {}): { rows: CompareRow[]; error?: string } {
+/** Runs every case of the file under one vendor configuration (its env's vendor replaced): one row per case. */
+export function compareConfig(
+  doc: unknown,
+  cfg: VendorConfig,
+  opts: RunOptions = {},
+): { rows: CompareRow[]; error?: string } {
   const file = doc as { cases?: Array<Record<string, unknown>> } | null;
   if (!file || !Array.isArray(file.cases)) return { rows: [], error: 'not a case file (no "cases" list)' };
+  const res = runFile(withVendor(file, cfg.vendor), opts);
+  if (res.error) return { rows: [], error: res.error };
+  return { rows: res.cases.map((c) => summarize(c.id, cfg.label, c.steps, c.final, c.error)) };
+}
+
+/** Runs every case of the file once per vendor configuration. */
+export function compareFile(doc: unknown, opts: RunOptions = {}): { rows: CompareRow[]; error?: string } {
   const rows: CompareRow[] = [];
   for (const cfg of VENDOR_CONFIGS) {
-    const res = runFile(withVendor(file, cfg.vendor), opts);
-    if (res.error) return { rows: [], error: res.error };
-    for (const c of res.cases) rows.push(summarize(c.id, cfg.label, c.steps, c.final, c.error));
+    const r = compareConfig(doc, cfg, opts);
+    if (r.error) return { rows: [], error: r.error };
+    rows.push(...r.rows);
   }
   return { rows };
+}
+
+/** Whether a case runs the vendor model at all (only those cases differ between vendor models). */
+export function usesVgpu(steps: Array<{ op: string }>): boolean {
+  return steps.some((s) => VGPU_OPS.has(s.op));
 }

@@ -96,3 +96,16 @@ export function costFormulas(): string[] {
     (c: StructCost) => `${c.name}: ${c.layout} = ${c.sizeof} B; ${c.cache}: ${c.slab} B (${c.source})`,
   );
 }
+
+/** What each vendor model's tracking memory is made of, in the units above. */
+export const TRACKING_FORMULAS: Array<[string, string]> = [
+  ['kvmgt', 'nr_cache_entries × struct gvt_dma (one per cached 4 KiB or 2 MiB page)'],
+  ['per-page-tree', 'pinned pages × struct vgpu_dma_page'],
+  ['iova-range', 'registered regions × struct iova + the VT-d table pages its iommu_map calls allocated'],
+  ['region-table', 'table pages allocated as pages are tracked (512 entries each; levels = ⌈log512(region pages)⌉)'],
+  [
+    'flat-array',
+    'region pages × 4 B, from kvzalloc: kmalloc rounds up to a power-of-two number of pages up to 4 MiB, vmalloc to whole pages beyond',
+  ],
+  ['IOMMU tables', 'the GPU DMA domain (host IOMMU on): 4 KiB VT-d table pages in use, top level included'],
+];
