@@ -1,24 +1,7 @@
 // The costs each vendor model ends the case with, side by side (the same numbers `vgpu-dma-sim compare` prints).
 import type { CompareRow } from '../../model/engine/compare';
 import { COLORS } from './CostChart';
-import { formatValue } from './metrics';
-
-const COLUMNS: Array<{ key: keyof CompareRow; label: string; bytes?: boolean }> = [
-  { key: 'maps', label: 'maps' },
-  { key: 'pins', label: 'pin calls' },
-  { key: 'unpins', label: 'unpin calls' },
-  { key: 'dma_map_calls', label: 'dma_map_page' },
-  { key: 'iommu_map_calls', label: 'iommu_map' },
-  { key: 'lookup_visits_mean', label: 'lookup mean' },
-  { key: 'lookup_visits_max', label: 'lookup max' },
-  { key: 'entries', label: 'entries' },
-  { key: 'tracking_bytes', label: 'slab', bytes: true },
-  { key: 'tracking_sizeof_bytes', label: 'sizeof', bytes: true },
-  { key: 'peak_tracking_bytes', label: 'peak slab', bytes: true },
-  { key: 'iommu_ptes', label: 'IOMMU PTEs' },
-  { key: 'iommu_table_bytes', label: 'IOMMU tables', bytes: true },
-  { key: 'locked_vm_pages', label: 'locked_vm' },
-];
+import { COSTS, formatValue } from './metrics';
 
 export function CostTable({ rows }: { rows: CompareRow[] }) {
   return (
@@ -28,9 +11,9 @@ export function CostTable({ rows }: { rows: CompareRow[] }) {
         <thead>
           <tr>
             <th scope="col">vendor model</th>
-            {COLUMNS.map((c) => (
+            {COSTS.map((c) => (
               <th key={c.key} scope="col">
-                {c.label}
+                {c.short}
               </th>
             ))}
           </tr>
@@ -43,9 +26,9 @@ export function CostTable({ rows }: { rows: CompareRow[] }) {
                 {r.config}
               </th>
               {r.error ? (
-                <td colSpan={COLUMNS.length}>error: {r.error}</td>
+                <td colSpan={COSTS.length}>error: {r.error}</td>
               ) : (
-                COLUMNS.map((c) => <td key={c.key}>{formatValue(r[c.key] as number, c.bytes)}</td>)
+                COSTS.map((c) => <td key={c.key}>{formatValue(r[c.key] as number, c.bytes)}</td>)
               )}
             </tr>
           ))}

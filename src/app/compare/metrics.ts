@@ -1,22 +1,42 @@
 // The per-step costs the comparison charts, with their labels and units, and the vendor models shown
 // for one pinning policy and host-IOMMU mode.
 
-import { VENDOR_CONFIGS, type ComparePoint, type VendorConfig } from '../../model/engine/compare';
+import { VENDOR_CONFIGS, type ComparePoint, type CompareRow, type VendorConfig } from '../../model/engine/compare';
 import type { HostIommu, Policy } from '../../state/compare';
 
 export type MetricKey = Exclude<keyof ComparePoint, 'x' | 'step'>;
 
-export const METRICS: Array<{ key: MetricKey; label: string; bytes?: boolean }> = [
-  { key: 'tracking_bytes', label: 'tracking memory (slab bytes)', bytes: true },
-  { key: 'tracking_sizeof_bytes', label: 'tracking memory (sizeof bytes)', bytes: true },
-  { key: 'entries', label: 'entries' },
-  { key: 'lookup_visits_mean', label: 'lookup cost (nodes or levels visited, mean)' },
-  { key: 'pins', label: 'vfio_pin_pages calls' },
-  { key: 'unpins', label: 'vfio_unpin_pages calls' },
-  { key: 'locked_vm_pages', label: 'locked_vm (pages)' },
-  { key: 'iommu_ptes', label: 'IOMMU PTEs in the GPU DMA domain' },
-  { key: 'iommu_table_bytes', label: 'IOMMU table bytes of the GPU DMA domain', bytes: true },
+interface Cost {
+  key: keyof CompareRow;
+  /** Column heading in the cost table. */
+  short: string;
+  /** The chart's name for it, for the costs that are sampled along the case. */
+  chart?: string;
+  bytes?: boolean;
+}
+
+/** Every cost a row carries, in table order. */
+export const COSTS: Cost[] = [
+  { key: 'maps', short: 'maps' },
+  { key: 'pins', short: 'pin calls', chart: 'vfio_pin_pages calls' },
+  { key: 'unpins', short: 'unpin calls', chart: 'vfio_unpin_pages calls' },
+  { key: 'dma_map_calls', short: 'dma_map_page' },
+  { key: 'iommu_map_calls', short: 'iommu_map' },
+  { key: 'lookup_visits_mean', short: 'lookup mean', chart: 'lookup cost (nodes or levels visited, mean)' },
+  { key: 'lookup_visits_max', short: 'lookup max' },
+  { key: 'entries', short: 'entries', chart: 'entries' },
+  { key: 'tracking_bytes', short: 'slab', chart: 'tracking memory (slab bytes)', bytes: true },
+  { key: 'tracking_sizeof_bytes', short: 'sizeof', chart: 'tracking memory (sizeof bytes)', bytes: true },
+  { key: 'peak_tracking_bytes', short: 'peak slab', bytes: true },
+  { key: 'iommu_ptes', short: 'IOMMU PTEs', chart: 'IOMMU PTEs in the GPU DMA domain' },
+  { key: 'iommu_table_bytes', short: 'IOMMU tables', chart: 'IOMMU table bytes of the GPU DMA domain', bytes: true },
+  { key: 'locked_vm_pages', short: 'locked_vm', chart: 'locked_vm (pages)' },
 ];
+
+/** The costs the chart can show, slab bytes first. */
+export const METRICS = COSTS.filter((c) => c.chart)
+  .map((c) => ({ key: c.key as MetricKey, label: c.chart!, bytes: c.bytes }))
+  .sort((a, b) => Number(b.key === 'tracking_bytes') - Number(a.key === 'tracking_bytes'));
 
 /** KVMGT (which pins on demand whatever the policy) and each design under the policy, in one host-IOMMU mode. */
 export function configsFor(policy: Policy, hostIommu: HostIommu): VendorConfig[] {
