@@ -14,7 +14,16 @@ export interface RbNode {
 }
 
 export function rbNode(lo: number, hi: number, data: unknown = null): RbNode {
-  return { lo, hi, data, left: null, right: null, parent: null, red: true };
+  return { lo: small(lo), hi: small(hi), data, left: null, right: null, parent: null, red: true };
+}
+
+/**
+ * An integer below 2^31 as a small integer: page numbers read from double arrays or computed by
+ * division arrive as heap numbers, and one such key makes V8 box the keys of every node (each
+ * comparison of a walk then costs an extra load).
+ */
+function small(n: number): number {
+  return n >= 0 && n < 2 ** 31 ? n | 0 : n;
 }
 
 export class RbTree {
@@ -57,14 +66,15 @@ export class RbTree {
   /** The node whose [lo, hi] contains pfn (private_find_iova). */
   find(pfn: number): RbNode | null {
     let n = this.root;
-    this.lastVisits = 0;
+    let visits = 0;
     while (n) {
-      this.lastVisits++;
+      visits++;
       if (pfn < n.lo) n = n.left;
       else if (pfn > n.hi) n = n.right;
-      else return n;
+      else break;
     }
-    return null;
+    this.lastVisits = visits;
+    return n;
   }
 
   /** The lowest node whose hi ≥ pfn. */

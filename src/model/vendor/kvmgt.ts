@@ -98,9 +98,9 @@ export class Kvmgt implements VendorDriver {
       this.dmaUnmapPage(iommu, entry.gfn, entry.dmaAddr, entry.size);
       this.removeEntry(entry);
     }
-    const mapped = this.dmaMapPage(iommu, gfn, size);
-    if (typeof mapped === 'string') return { ret: mapped, dmaAddr: null, kref: null };
-    const added = this.addEntry(gfn, mapped, size);
+    const dmaPfn = this.dmaMapPage(iommu, gfn, size);
+    if (typeof dmaPfn === 'string') return { ret: dmaPfn, dmaAddr: null, kref: null };
+    const added = this.addEntry(gfn, dmaPfn, size);
     return { ret: 0, dmaAddr: added.dmaAddr, kref: added.kref };
   }
 
@@ -140,19 +140,19 @@ export class Kvmgt implements VendorDriver {
     return caller.group !== undefined && caller.open;
   }
 
-  /** gvt_pin_guest_page + dma_map_page; -ENOMEM when the DMA mapping fails. */
+  /** gvt_pin_guest_page + dma_map_page: the DMA page number; -ENOMEM when the DMA mapping fails. */
   private dmaMapPage(iommu: VfioIommu, gfn: number, size: number): number | Errno {
     const pages = Math.ceil(size / 4096);
     const base = this.pinGuestPage(iommu, gfn, pages);
     if (typeof base === 'string') return base;
-    if (!this.dma) return base * 4096;
+    if (!this.dma) return base;
     this.step.dmaMapCalls++;
     const iovaPfn = this.dma.mapPage(base, pages);
     if (iovaPfn === null) {
       this.unpinGuestPage(iommu, gfn, pages);
       return iommu.trace.fail('-ENOMEM', 'dma_map_page failed: no iova left below the GPU DMA mask');
     }
-    return iovaPfn * 4096;
+    return iovaPfn;
   }
 
   private dmaUnmapPage(iommu: VfioIommu, gfn: number, dmaAddr: number, size: number): void {
@@ -193,14 +193,14 @@ export class Kvmgt implements VendorDriver {
     vfioUnpinPages(iommu, gfn, pages);
   }
 
-  private addEntry(gfn: number, dmaAddr: number, size: number): GvtDma {
+  private addEntry(gfn: number, dmaPfn: number, size: number): GvtDma {
     const entry: GvtDma = {
       gfn,
-      dmaAddr,
+      dmaAddr: dmaPfn * 4096,
       size,
       kref: 1,
       gfnNode: rbNode(gfn, gfn),
-      dmaAddrNode: rbNode(dmaAddr / 4096, dmaAddr / 4096),
+      dmaAddrNode: rbNode(dmaPfn, dmaPfn),
     };
     // container_of: each rb_node leads back to its gvt_dma.
     entry.gfnNode.data = entry;

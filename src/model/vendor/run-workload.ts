@@ -48,6 +48,7 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
   const units = Math.floor((w.fromGfn + w.span - base) / unit);
   if (units < 1) throw new Error(`the span holds no whole ${w.pageSize} page`);
   const nextUnit = accessStream({ ...w, fromGfn: 0, span: units });
+  const gfnOf = (u: number) => base + u * unit;
   // Which units are resident, one bit each, and the resident units oldest first (a ring).
   const isResident = new Uint32Array(Math.ceil(units / 32));
   const fifo = new Float64Array(Math.max(1, w.resident));
@@ -109,12 +110,12 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
       count--;
       isResident[word(old)]! &= ~bit(old);
       v.beginStep();
-      v.vgpuUnmap(sim.iommu, base + old * unit, unit);
+      v.vgpuUnmap(sim.iommu, gfnOf(old), unit);
       add();
       r.unmaps++;
     }
     v.beginStep();
-    const m = v.vgpuMap(sim.iommu, base + u * unit, unit);
+    const m = v.vgpuMap(sim.iommu, gfnOf(u), unit);
     add();
     visits += v.step.lookupVisits;
     windowVisits += v.step.lookupVisits;
