@@ -45,6 +45,8 @@ export function vgpuWorkloadMs(
     throw new Error('MAP_DMA failed');
   const driver = (sim.tracking ?? sim.kvmgt) as VgpuDriver;
   sim.iommu.beginStep();
+  // Start from a collected heap, so a run does not pay for the garbage the previous run left.
+  (globalThis as { gc?: () => void }).gc?.();
   const t0 = performance.now();
   const r = runWorkload(sim, driver, {
     pattern: 'random',

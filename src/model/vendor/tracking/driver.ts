@@ -7,6 +7,7 @@
 import type { WorkBudget } from '../../budget';
 import type { Errno } from '../../errno';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from '../../iommu/types';
+import { PageBits } from '../../lib/page-bits';
 import { next, RbTree, rbNode, type RbNode } from '../../lib/rbtree';
 import type { Profile } from '../../profile';
 import { pinCaller, vfioPinPagesPfn, vfioUnpinPages, VFIO_PIN_PAGES_MAX_ENTRIES } from '../../vfio/external';
@@ -36,7 +37,7 @@ interface Region {
   /** iova-range: the struct iova of this region. */
   iovaLo: number;
   /** Pages of this region that are pinned. */
-  pinned: Set<number>;
+  pinned: PageBits;
 }
 
 export interface StepCounters {
@@ -138,10 +139,8 @@ export class TrackingVendor implements VendorDriver {
     for (let n = this.regions.lowestEndingAtOrAbove(iovaPfn); n && n.lo < iovaPfn + npages;) {
       const region = n.data as Region;
       n = next(n);
-      for (const off of [...region.pinned].sort((a, b) => a - b)) {
-        const gfn = region.gfn + off;
-        if (gfn >= iovaPfn && gfn < iovaPfn + npages) this.untrack(iommu, region, off);
-      }
+      for (const off of region.pinned.inRange(iovaPfn - region.gfn, iovaPfn + npages - region.gfn))
+        this.untrack(iommu, region, off);
       if (region.pinned.size === 0) this.dropRegion(region);
     }
   }
@@ -195,7 +194,7 @@ export class TrackingVendor implements VendorDriver {
       tables: null,
       levels: 1,
       iovaLo: 0,
-      pinned: new Set(),
+      pinned: new PageBits(dma.sizePages),
     };
     switch (this.cfg.strategy) {
       case 'flat-array': {
