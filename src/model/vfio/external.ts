@@ -66,7 +66,7 @@ function pinPagesChecked(
   const t = iommu.trace;
   const p = iommu.profile;
   t.path.push('vfio_pin_pages');
-  const fail = (e: Errno, why: string): PinResult => ({ ret: t.fail(e, why), pfns: null });
+  const fail = (e: Errno, why: string) => failed(t, e, why);
   if (npage === 0 || !caller.open)
     return fail('-EINVAL', npage === 0 ? 'npage is 0' : 'the device is not open (vfio_assert_device_open)');
   if (kernel.hasVaddrBusy(p) && !caller.hasDmaUnmap)
@@ -77,9 +77,18 @@ function pinPagesChecked(
     if (npage < 0) return fail('-EINVAL', 'npage is negative');
     if (overflows) return fail('-EOVERFLOW', 'iova + npage pages overflows');
   }
-  const pages: number[] = [];
-  for (let i = 0; i < npage; i++) pages.push(iovaPfn + i);
-  return vfioIommuType1PinPages(iommu, caller, pages, prot, true);
+  return vfioIommuType1PinPages(iommu, caller, { first: iovaPfn, npage, list: null }, prot, true);
+}
+
+function failed(t: VfioIommu['trace'], e: Errno, why: string): PinResult {
+  return { ret: t.fail(e, why), pfns: null };
+}
+
+/** The iova pages of one call: consecutive from `first` (≥6.0), or the old form's user_pfn[] list. */
+interface IovaPages {
+  first: number;
+  npage: number;
+  list: number[] | null;
 }
 
 /** vfio_pin_pages (4.10–5.19): user_pfn[] are iova page numbers, phys_pfn[] receives host pfns. */
@@ -90,14 +99,14 @@ export function vfioPinPagesOld(iommu: VfioIommu, caller: PinCaller, userPfn: nu
   if (userPfn.length > VFIO_PIN_PAGES_MAX_ENTRIES)
     return { ret: t.fail('-E2BIG', 'npage > VFIO_PIN_PAGES_MAX_ENTRIES (512)'), pfns: null };
   if (!caller.group) return { ret: t.fail('-ENODEV', 'the device has no group'), pfns: null };
-  return vfioIommuType1PinPages(iommu, caller, userPfn, prot, false);
+  return vfioIommuType1PinPages(iommu, caller, { first: 0, npage: userPfn.length, list: userPfn }, prot, false);
 }
 
 /** vfio_iommu_type1_pin_pages: per page, reuse a vfio_pfn (ref++) or pin and charge a new one; unwind on error. */
 function vfioIommuType1PinPages(
   iommu: VfioIommu,
   caller: PinCaller,
-  iovaPfns: number[],
+  pages: IovaPages,
   prot: number,
   needsStructPage: boolean,
 ): PinResult {
@@ -119,8 +128,9 @@ function vfioIommuType1PinPages(
   const pfns: number[] = [];
   let err: Errno | null = null;
   let i = 0;
-  for (; i < iovaPfns.length; i++) {
-    const iovaPfn = iovaPfns[i]!;
+  const at = (k: number) => (pages.list ? pages.list[k]! : pages.first + k);
+  for (; i < pages.npage; i++) {
+    const iovaPfn = at(i);
     const dma = iommu.dmaList.findDma(iovaPfn, 1);
     if (!dma) {
       err = t.fail('-EINVAL', `iova 0x${(iovaPfn * 4096).toString(16)} is not inside any mapping`);
@@ -151,8 +161,8 @@ function vfioIommuType1PinPages(
   }
   if (err) {
     for (let j = 0; j < i; j++) {
-      const dma = iommu.dmaList.findDma(iovaPfns[j]!, 1);
-      if (dma) vfioUnpinPageExternal(dma, iovaPfns[j]!, doAccounting);
+      const dma = iommu.dmaList.findDma(at(j), 1);
+      if (dma) vfioUnpinPageExternal(dma, at(j), doAccounting);
     }
     return { ret: err, pfns: null };
   }
@@ -161,7 +171,7 @@ function vfioIommuType1PinPages(
     group.pinnedPageDirtyScope = true;
     iommu.numNonPinnedGroups--;
   }
-  return { ret: iovaPfns.length, pfns };
+  return { ret: pages.npage, pfns };
 }
 
 /** vfio_unpin_pages + vfio_iommu_type1_unpin_pages of npage pages from iovaPfn: stop at the first page outside every mapping. */

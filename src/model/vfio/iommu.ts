@@ -89,7 +89,10 @@ export class StepTrace {
     this.pinChunks.clear();
     this.iommuMapCalls.clear();
     this.mapPages.clear();
-    for (const a of [this.vendorCallbacks, this.type1Pins, this.type1Unpins, this.path]) if (a.length > 0) a.length = 0;
+    if (this.vendorCallbacks.length > 0) this.vendorCallbacks.length = 0;
+    if (this.type1Pins.length > 0) this.type1Pins.length = 0;
+    if (this.type1Unpins.length > 0) this.type1Unpins.length = 0;
+    if (this.path.length > 0) this.path.length = 0;
     this.reason = null;
   }
 }
