@@ -7,6 +7,12 @@ import { formatValue, METRICS, type MetricKey } from './metrics';
 export const COLORS = ['#1d4ed8', '#b45309', '#047857', '#7e22ce', '#be123c'];
 const W = 640;
 const H = 220;
+const BYTE_UNITS = [
+  { name: 'GiB', size: 2 ** 30 },
+  { name: 'MiB', size: 2 ** 20 },
+  { name: 'KiB', size: 2 ** 10 },
+  { name: 'B', size: 1 },
+];
 const M = { top: 10, right: 34, bottom: 34, left: 78 };
 
 export function CostChart({ rows, metric }: { rows: CompareRow[]; metric: MetricKey }) {
@@ -15,8 +21,12 @@ export function CostChart({ rows, metric }: { rows: CompareRow[]; metric: Metric
   const x = scaleLinear()
     .domain([0, Math.max(1, ...points.map((p) => p.x))])
     .range([M.left, W - M.right]);
+  const max = Math.max(1, ...points.map((p) => p[metric]));
+  // Bytes are scaled in the binary unit of the largest value, so the ticks fall on round KiB/MiB/GiB.
+  const unit = def.bytes ? (BYTE_UNITS.find((u) => max >= u.size) ?? BYTE_UNITS.at(-1)!) : null;
+  const per = unit?.size ?? 1;
   const y = scaleLinear()
-    .domain([0, Math.max(1, ...points.map((p) => p[metric]))])
+    .domain([0, max / per])
     .nice()
     .range([H - M.bottom, M.top]);
   return (
@@ -30,7 +40,7 @@ export function CostChart({ rows, metric }: { rows: CompareRow[]; metric: Metric
         <g key={`y${t}`}>
           <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} className="grid" />
           <text x={M.left - 6} y={y(t)} dy="0.32em" textAnchor="end">
-            {formatValue(t, def.bytes)}
+            {unit ? `${t.toLocaleString('en-US')} ${unit.name}` : formatValue(t)}
           </text>
         </g>
       ))}
@@ -46,7 +56,9 @@ export function CostChart({ rows, metric }: { rows: CompareRow[]; metric: Metric
         r.series.length === 0 ? null : (
           <path
             key={r.config}
-            d={r.series.map((p, k) => `${k === 0 ? 'M' : 'L'}${x(p.x).toFixed(1)},${y(p[metric]).toFixed(1)}`).join('')}
+            d={r.series
+              .map((p, k) => `${k === 0 ? 'M' : 'L'}${x(p.x).toFixed(1)},${y(p[metric] / per).toFixed(1)}`)
+              .join('')}
             fill="none"
             stroke={COLORS[i % COLORS.length]}
             strokeWidth={2}
