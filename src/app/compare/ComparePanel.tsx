@@ -14,6 +14,8 @@ export function ComparePanel() {
   const results = useAppStore((s) => s.results);
   const presetId = useAppStore((s) => s.presetId);
   const c = useCompareStore();
+  // The page's own run and the comparison share the worker: the pickers wait for the run.
+  const busy = useAppStore((s) => s.status === 'loading' || s.status === 'running');
   const vgpuCases = results?.cases.filter((k) => usesVgpu(k.steps)) ?? [];
   const hasVgpu = vgpuCases.length > 0;
 
@@ -58,6 +60,7 @@ export function ComparePanel() {
           <label htmlFor="compare-iommu">Host IOMMU</label>
           <select
             id="compare-iommu"
+            disabled={busy}
             value={c.hostIommu}
             onChange={(e) => c.set({ hostIommu: e.target.value as HostIommu })}
           >

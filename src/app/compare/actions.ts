@@ -1,5 +1,6 @@
 // Runs the loaded scenario under each vendor model shown, one model per worker request so the chart and
-// table fill in as results arrive and a newer request (another preset, a cancel) stops the rest.
+// table fill in as results arrive. It waits for the page's own run (the two share the worker, and the
+// newest request supersedes the older), and a newer comparison or a cancel stops the rest.
 
 import { useAppStore } from '../../state/store';
 import { useCompareStore } from '../../state/compare';
@@ -7,28 +8,33 @@ import { Superseded } from '../../worker/client';
 import { sim } from '../actions';
 import { configsFor } from './metrics';
 
+let latest = 0;
+
 export async function runCompare(): Promise<void> {
   // Rows belong to the preset: a vendor override of the scenario does not change them (compare replaces it).
-  const { scenario, presetId } = useAppStore.getState();
+  const { scenario, presetId, status } = useAppStore.getState();
+  if (scenario === null || presetId === null || status === 'loading' || status === 'running') return;
+  const me = ++latest;
+  const mine = () => me === latest;
   const store = useCompareStore.getState();
-  if (scenario === null || presetId === null) return;
-  if (store.presetId !== presetId) store.set({ presetId, rows: {}, message: null, caseId: null });
+  if (store.presetId !== presetId) store.set({ presetId, rows: {}, caseId: null });
+  store.set({ message: null });
+  const errors: string[] = [];
   for (const cfg of configsFor(store.policy, store.hostIommu)) {
     if (useCompareStore.getState().rows[cfg.label]) continue;
     useCompareStore.getState().set({ running: cfg.label });
     try {
       const r = await sim().compareOne(scenario, cfg.label);
-      if (useCompareStore.getState().presetId !== presetId) return;
-      if (r.error) {
-        useCompareStore.getState().set({ running: null, message: `${cfg.label}: ${r.error}` });
+      if (!mine()) return;
+      if (r.error) errors.push(`${cfg.label}: ${r.error}`);
+      else useCompareStore.getState().set({ rows: { ...useCompareStore.getState().rows, [cfg.label]: r.rows } });
+    } catch (e) {
+      if (e instanceof Superseded) {
+        if (mine()) useCompareStore.getState().set({ running: null });
         return;
       }
-      useCompareStore.getState().set({ rows: { ...useCompareStore.getState().rows, [cfg.label]: r.rows } });
-    } catch (e) {
-      if (e instanceof Superseded) return useCompareStore.getState().set({ running: null });
-      useCompareStore.getState().set({ running: null, message: `${cfg.label}: ${(e as Error).message}` });
-      return;
+      errors.push(`${cfg.label}: ${(e as Error).message}`);
     }
   }
-  useCompareStore.getState().set({ running: null });
+  useCompareStore.getState().set({ running: null, message: errors.length > 0 ? errors.join('; ') : null });
 }

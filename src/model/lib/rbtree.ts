@@ -18,12 +18,12 @@ export function rbNode(lo: number, hi: number, data: unknown = null): RbNode {
 }
 
 /**
- * An integer below 2^31 as a small integer: page numbers read from double arrays or computed by
+ * A 32-bit integer as a small integer: page numbers read from double arrays or computed by
  * division arrive as heap numbers, and one such key makes V8 box the keys of every node (each
  * comparison of a walk then costs an extra load).
  */
 function small(n: number): number {
-  return n >= 0 && n < 2 ** 31 ? n | 0 : n;
+  return (n | 0) === n ? n | 0 : n;
 }
 
 export class RbTree {

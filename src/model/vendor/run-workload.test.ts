@@ -73,4 +73,13 @@ describe('VGPU_WORKLOAD with 2 MiB pages', () => {
       /no whole 2M page/,
     );
   });
+
+  it('stays inside a span of one 2 MiB page, whatever the pattern and however many may be resident', () => {
+    for (const pattern of ['sequential', 'random', 'hot-cold', 'gtt-churn']) {
+      const s = vm({ kind: 'kvmgt', host_iommu: 'off' });
+      const r = run(s, 'VGPU_WORKLOAD', { ...workload('2M'), pattern, span: 512, resident: 2 ** 34 });
+      expect(r.ret).toBe(0);
+      expect([r.maps, r.entries, r.locked_vm_pages]).toEqual([1, 1, 512]);
+    }
+  });
 });

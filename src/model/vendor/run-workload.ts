@@ -51,7 +51,8 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
   const gfnOf = (u: number) => base + u * unit;
   // Which units are resident, one bit each, and the resident units oldest first (a ring).
   const isResident = new Uint32Array(Math.ceil(units / 32));
-  const fifo = new Float64Array(Math.max(1, w.resident));
+  // More mappings than the span holds can never be resident at once.
+  const fifo = new Float64Array(Math.max(1, Math.min(w.resident, units)));
   let head = 0;
   let count = 0;
   const bit = (u: number) => 1 << (u & 31);
@@ -131,7 +132,7 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
     count++;
     if ((r.maps & 1023) === 0) r.peak_tracking_bytes = Math.max(r.peak_tracking_bytes, v.trackingSlabBytes());
   }
-  sample(i);
+  if (r.series.at(-1)?.access !== i) sample(i);
   r.lookup_visits_mean = r.maps + r.errors > 0 ? Math.round((visits / (r.maps + r.errors)) * 100) / 100 : 0;
   r.entries = v.entries;
   r.tracking_bytes = v.trackingSlabBytes();

@@ -99,13 +99,17 @@ function reached(v: VgpuDriver, dmaPfn: number): number {
   return v.dma ? v.dma.domain.iovaToPhysPfn(dmaPfn) : dmaPfn;
 }
 
-type Op = { op: 'map' | 'unmap'; gfn: number; size: '4K' | '2M' } | { op: 'unmapDma'; mapping: number | 'all' };
+/** An unmap names a page mapped earlier (`pick` indexes the maps so far) or, with none yet, `gfn`. */
+type Op =
+  | { op: 'map'; gfn: number; size: '4K' | '2M' }
+  | { op: 'unmap'; pick: number; gfn: number; size: '4K' | '2M' }
+  | { op: 'unmapDma'; mapping: number | 'all' };
 
 const gfn4k = fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: 0, max: 31 }) },
   fc.integer({ min: 0, max: 4095 }),
   fc.integer({ min: 0, max: 63 }).map((k) => 0x1000 + k),
   fc.integer({ min: 0, max: 1023 }).map((k) => 0x2000 + k),
-  fc.integer({ min: 0, max: 15 }),
   fc.constant(0x3000),
 );
 const gfn2m = fc.constantFrom(0, 512, 1024, 3584, 0x1000, 0x2000, 0x2200, 0x3000);
@@ -122,6 +126,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 3,
     arbitrary: fc.record({
       op: fc.constant('unmap' as const),
+      pick: fc.nat(),
       gfn: fc.oneof(gfn4k, gfn2m),
       size: fc.constantFrom('4K' as const, '2M' as const),
     }),
@@ -135,15 +140,81 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
 );
 
+/**
+ * What the vendor should hold, worked out from the ops alone: KVMGT's gvt_dma entries (gfn → pages, kref),
+ * or the 4 KiB pages a design tracks. Its pinned pages are what type1's pfn_list must hold.
+ */
+class Expected {
+  readonly entries = new Map<number, { pages: number; kref: number }>();
+  readonly tracked = new Set<number>();
+
+  constructor(
+    readonly kvmgt: boolean,
+    readonly pinAll: boolean,
+  ) {}
+
+  map(s: Sim, gfn: number, pages: number, ok: boolean): void {
+    if (this.kvmgt) {
+      // intel_gvt_dma_map_guest_page: same size → kref_get; another size → the old entry goes first.
+      const e = this.entries.get(gfn);
+      if (e && e.pages === pages) {
+        if (ok) e.kref++;
+        return;
+      }
+      if (e) this.entries.delete(gfn);
+      if (ok) this.entries.set(gfn, { pages, kref: 1 });
+      return;
+    }
+    if (!ok) return;
+    const dma = s.iommu.dmaList.findDma(gfn, 1)!;
+    const [from, n] = this.pinAll ? [dma.iovaPfn, dma.sizePages] : [gfn, pages];
+    for (let k = 0; k < n; k++) this.tracked.add(from + k);
+  }
+
+  /** Whether the unmap must succeed; applies it. */
+  unmap(s: Sim, gfn: number, pages: number): boolean {
+    if (this.kvmgt) {
+      const e = this.entries.get(gfn);
+      if (!e) return false;
+      if (--e.kref === 0) this.entries.delete(gfn);
+      return true;
+    }
+    if (!this.tracked.has(gfn)) return false;
+    if (this.pinAll) return true;
+    const dma = s.iommu.dmaList.findDma(gfn, 1)!;
+    const end = Math.min(gfn + pages, dma.iovaPfn + dma.sizePages);
+    for (let g = gfn; g < end; g++) this.tracked.delete(g);
+    return true;
+  }
+
+  /** The vendor's dma_unmap callback: everything in the range goes, whatever its kref. */
+  unmapDma(from: number, pages: number): void {
+    for (const g of [...this.entries.keys()]) if (g >= from && g < from + pages) this.entries.delete(g);
+    for (const g of [...this.tracked]) if (g >= from && g < from + pages) this.tracked.delete(g);
+  }
+
+  count(): number {
+    return this.kvmgt ? this.entries.size : this.tracked.size;
+  }
+
+  pinned(): number[] {
+    const pages = new Set(this.tracked);
+    for (const [g, e] of this.entries) for (let k = 0; k < e.pages; k++) pages.add(g + k);
+    return [...pages].sort((a, b) => a - b);
+  }
+}
+
 describe('every vGPU vendor model against type1 and the page-level reference', () => {
   test.prop([fc.constantFrom(...VENDOR_CONFIGS), fc.boolean(), fc.array(opArb, { minLength: 1, maxLength: 20 })], {
     numRuns: 150,
   })(
-    'the device reaches the page behind the vaddr; no vfio_pfn outlives an UNMAP_DMA; locked_vm moves as the reference says',
+    'the device reaches the page behind the vaddr; pins follow maps, unmaps and UNMAP_DMA; locked_vm moves as the reference says',
     (cfg, mixed, ops) => {
       const s = modelSim(cfg.vendor, mixed);
       const ref = referenceSim(mixed);
       const v = (s.tracking ?? s.kvmgt)!;
+      const expected = new Expected(s.kvmgt !== null, cfg.vendor.policy === 'pin-all');
+      const mapped: number[] = [];
       for (const m of MAPPINGS) {
         const args = { flags: ['READ', 'WRITE'], vaddr: hex(m.vaddrPage * 4096), iova: hex(m.iovaPage * 4096) };
         expect(run(s, 'MAP_DMA', { ...args, size: hex(m.npages * 4096) }).ret).toBe(0);
@@ -156,38 +227,41 @@ describe('every vGPU vendor model against type1 and the page-level reference', (
           const out = run(s, 'UNMAP_DMA', { iova: hex(from * 4096), size: hex(pages * 4096) });
           const [refRet] = ref.unmapDma(from * 4096, pages * 4096);
           expect(out.ret).toBe(refRet);
-          const f = finalState(s) as { pfn_list: Array<{ iova: string }> };
-          for (const p of f.pfn_list) {
-            const page = Number(BigInt(p.iova) >> 12n);
-            expect(page < from || page >= from + pages).toBe(true);
-          }
+          if (out.ret === 0) expected.unmapDma(from, pages);
         } else {
           const pages = o.size === '2M' ? 512 : 1;
+          const gfn = o.op === 'unmap' && mapped.length > 0 ? mapped[o.pick % mapped.length]! : o.gfn;
           const out = run(s, o.op === 'map' ? 'VGPU_MAP_GUEST_PAGE' : 'VGPU_UNMAP_GUEST_PAGE', {
-            gfn: hex(o.gfn),
+            gfn: hex(gfn),
             page_size: o.size,
           });
+          if (o.op === 'map' && out.ret === 0) mapped.push(gfn);
           // Feed the reference the type1 calls the vendor made, pins before unpins (their counts commute).
           for (const c of s.iommu.trace.type1Pins) ref.pinPages(c.iovaPfn * 4096, c.npage, 3);
           for (const c of s.iommu.trace.type1Unpins) ref.unpinPages(c.iovaPfn * 4096, c.npage);
+          if (o.op === 'map') expected.map(s, gfn, pages, out.ret === 0);
+          else expect(out.ret).toBe(expected.unmap(s, gfn, pages) ? 0 : '-EINVAL');
           if (o.op === 'map' && out.ret === 0) {
             const dmaPfn = Number(BigInt(out.dma_addr as string) >> 12n);
             // KVMGT maps a 2 MiB page as one contiguous DMA range; the designs return the first page's address.
             const checked = s.kvmgt ? pages : 1;
-            for (let k = 0; k < checked; k++) expect(reached(v, dmaPfn + k)).toBe(behind(s, o.gfn + k));
+            for (let k = 0; k < checked; k++) expect(reached(v, dmaPfn + k)).toBe(behind(s, gfn + k));
           }
           if (o.op === 'map' && out.ret !== 0) {
             // A map fails only if some page is outside every mapping, or (a 2 MiB page) the host pages are not consecutive.
-            const all = Array.from({ length: pages }, (_, k) => behind(s, o.gfn + k));
+            const all = Array.from({ length: pages }, (_, k) => behind(s, gfn + k));
             const fits = all.every((p, k) => p !== null && p === all[0]! + k);
-            const oneDma = s.iommu.dmaList.findDma(o.gfn, 1)?.iovaPfn ?? -1;
-            const inOne = oneDma >= 0 && s.iommu.dmaList.findDma(o.gfn + pages - 1, 1)?.iovaPfn === oneDma;
+            const oneDma = s.iommu.dmaList.findDma(gfn, 1)?.iovaPfn ?? -1;
+            const inOne = oneDma >= 0 && s.iommu.dmaList.findDma(gfn + pages - 1, 1)?.iovaPfn === oneDma;
             expect(fits && inOne).toBe(false);
           }
         }
         const f = finalState(s) as { locked_vm_pages: number; pfn_list: Array<{ iova: string }> };
+        const pinned = f.pfn_list.map((p) => Number(BigInt(p.iova) >> 12n)).sort((a, b) => a - b);
+        expect(pinned).toEqual(expected.pinned());
+        expect(v.entries).toBe(expected.count());
         expect(f.locked_vm_pages - LOCKED_BEFORE).toBe(ref.lockedVm - LOCKED_BEFORE);
-        expect(f.pfn_list.map((p) => Number(BigInt(p.iova) >> 12n)).sort((a, b) => a - b)).toEqual(
+        expect(pinned).toEqual(
           ref
             .pfnList()
             .map((p) => p.iova)

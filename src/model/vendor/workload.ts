@@ -34,7 +34,7 @@ export function accessStream(w: WorkloadSpec): () => number {
       case 'random':
         return w.fromGfn + (r() % w.span);
       case 'hot-cold':
-        return w.fromGfn + (r() % 10 < 9 ? r() % hot : hot + (r() % Math.max(1, w.span - hot)));
+        return w.fromGfn + (w.span === hot || r() % 10 < 9 ? r() % hot : hot + (r() % (w.span - hot)));
       case 'gtt-churn':
         // A driver rewriting GTT entries: short bursts of consecutive pages at random places.
         return w.fromGfn + ((Math.floor(k / 16) * 7919 + (r() % 4) * 16 + (k % 16)) % w.span);

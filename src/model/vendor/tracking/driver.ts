@@ -87,8 +87,8 @@ export class TrackingVendor implements VendorDriver {
    * address it must use for gfn. The designs track 4 KiB pages, so a 2 MiB page is 512 entries.
    */
   mapGuestPages(iommu: VfioIommu, gfn: number, pages: number): { ret: 0 | Errno; dmaAddr: number | null } {
-    const region = this.regionFor(iommu, gfn);
-    if (!region || gfn + pages > region.gfn + region.npages)
+    const region = this.regionFor(iommu, gfn, pages);
+    if (!region)
       return {
         ret: iommu.trace.fail(
           '-EINVAL',
@@ -103,8 +103,9 @@ export class TrackingVendor implements VendorDriver {
       if (r !== 0) return { ret: r, dmaAddr: null };
       return { ret: 0, dmaAddr: this.lookupRaw(region, gfn - region.gfn) * 4096 };
     }
-    // pin-sparse: one vfio_pin_pages call per run of pages not tracked yet.
+    // pin-sparse: one vfio_pin_pages call per run of pages not tracked yet; a failure undoes this call's runs.
     let dmaPfn = known;
+    const done: Array<[number, number]> = [];
     for (let k = 0; k < pages;) {
       if (region.pinned.has(gfn + k - region.gfn)) {
         k++;
@@ -113,7 +114,11 @@ export class TrackingVendor implements VendorDriver {
       let n = 1;
       while (k + n < pages && !region.pinned.has(gfn + k + n - region.gfn)) n++;
       const r = this.trackPages(iommu, region, gfn + k, n);
-      if (typeof r === 'string') return { ret: r, dmaAddr: null };
+      if (typeof r === 'string') {
+        for (const [off, m] of done) this.untrackRun(iommu, region, off, m);
+        return { ret: r, dmaAddr: null };
+      }
+      done.push([gfn + k - region.gfn, n]);
       if (k === 0) dmaPfn = r;
       k += n;
     }
@@ -128,8 +133,7 @@ export class TrackingVendor implements VendorDriver {
     if (!region || !region.pinned.has(gfn - region.gfn))
       return iommu.trace.fail('-EINVAL', 'that guest page is not tracked');
     if (this.cfg.policy === 'pin-all') return 0;
-    const end = Math.min(gfn + pages, region.gfn + region.npages);
-    for (let g = gfn; g < end; g++) if (region.pinned.has(g - region.gfn)) this.untrack(iommu, region, g - region.gfn);
+    this.untrackAll(iommu, region, gfn - region.gfn, Math.min(gfn + pages, region.gfn + region.npages) - region.gfn);
     return 0;
   }
 
@@ -139,8 +143,7 @@ export class TrackingVendor implements VendorDriver {
     for (let n = this.regions.lowestEndingAtOrAbove(iovaPfn); n && n.lo < iovaPfn + npages;) {
       const region = n.data as Region;
       n = next(n);
-      for (const off of region.pinned.inRange(iovaPfn - region.gfn, iovaPfn + npages - region.gfn))
-        this.untrack(iommu, region, off);
+      this.untrackAll(iommu, region, iovaPfn - region.gfn, iovaPfn + npages - region.gfn);
       if (region.pinned.size === 0) this.dropRegion(region);
     }
   }
@@ -180,12 +183,24 @@ export class TrackingVendor implements VendorDriver {
     }
   }
 
-  private regionFor(iommu: VfioIommu, gfn: number): Region | null {
+  /** The registered region holding [gfn, gfn + pages), registering the vfio_dma around gfn on first touch; null if none holds it all. */
+  private regionFor(iommu: VfioIommu, gfn: number, pages: number): Region | null {
     const node = this.regions.find(gfn);
     this.step.lookupVisits += this.regions.lastVisits;
-    if (node && gfn <= node.hi) return node.data as Region;
     const dma = iommu.dmaList.findDma(gfn, 1);
-    if (!dma) return null;
+    if (node) {
+      const known = node.data as Region;
+      if (dma && dma.iovaPfn === known.gfn && dma.sizePages === known.npages)
+        return gfn + pages <= known.gfn + known.npages ? known : null;
+    }
+    if (!dma || gfn + pages > dma.iovaPfn + dma.sizePages) return null;
+    // QEMU unmapped these regions' vfio_dmas while none of their pages was pinned, so type1 never called
+    // dma_unmap: the vendor finds out now that a new mapping overlaps them, and drops them.
+    for (let n = this.regions.lowestEndingAtOrAbove(dma.iovaPfn); n && n.lo < dma.iovaPfn + dma.sizePages;) {
+      const stale = n.data as Region;
+      n = next(n);
+      this.dropRegion(stale);
+    }
     const region: Region = {
       node: rbNode(dma.iovaPfn, dma.iovaPfn + dma.sizePages - 1),
       gfn: dma.iovaPfn,
@@ -239,7 +254,10 @@ export class TrackingVendor implements VendorDriver {
     for (let off = 0; off < region.npages; off += VFIO_PIN_PAGES_MAX_ENTRIES) {
       const n = Math.min(VFIO_PIN_PAGES_MAX_ENTRIES, region.npages - off);
       const r = this.trackPages(iommu, region, region.gfn + off, n);
-      if (typeof r === 'string') return r;
+      if (typeof r === 'string') {
+        this.untrackAll(iommu, region, 0, off);
+        return r;
+      }
     }
     return 0;
   }
@@ -272,13 +290,26 @@ export class TrackingVendor implements VendorDriver {
     return first;
   }
 
-  private untrack(iommu: VfioIommu, region: Region, off: number): void {
-    const dmaPfn = this.forget(region, off);
-    this.dmaUnmapPage(region, off, dmaPfn);
-    region.pinned.delete(off);
+  /** Drop and unpin every tracked page in [from, to) of the region: one vfio_unpin_pages per run, as pinned. */
+  private untrackAll(iommu: VfioIommu, region: Region, from: number, to: number): void {
+    const offs = region.pinned.inRange(from, to);
+    for (let i = 0; i < offs.length;) {
+      let n = 1;
+      while (i + n < offs.length && n < VFIO_PIN_PAGES_MAX_ENTRIES && offs[i + n] === offs[i]! + n) n++;
+      this.untrackRun(iommu, region, offs[i]!, n);
+      i += n;
+    }
+  }
+
+  /** n tracked pages from offset off: forget each, undo its DMA mapping, then unpin them with one call. */
+  private untrackRun(iommu: VfioIommu, region: Region, off: number, n: number): void {
+    for (let k = off; k < off + n; k++) {
+      this.dmaUnmapPage(region, k, this.forget(region, k));
+      region.pinned.delete(k);
+    }
     this.step.unpins++;
-    iommu.trace.type1Unpins.push({ iovaPfn: region.gfn + off, npage: 1 });
-    vfioUnpinPages(iommu, region.gfn + off, 1);
+    iommu.trace.type1Unpins.push({ iovaPfn: region.gfn + off, npage: n });
+    vfioUnpinPages(iommu, region.gfn + off, n);
   }
 
   /** The stored address without counting the visit (bookkeeping, not a device lookup). */
