@@ -133,7 +133,9 @@ export class TrackingVendor implements VendorDriver {
     if (!region || !region.pinned.has(gfn - region.gfn))
       return iommu.trace.fail('-EINVAL', 'that guest page is not tracked');
     if (this.cfg.policy === 'pin-all') return 0;
-    this.untrackAll(iommu, region, gfn - region.gfn, Math.min(gfn + pages, region.gfn + region.npages) - region.gfn);
+    const off = gfn - region.gfn;
+    if (pages === 1) this.untrackRun(iommu, region, off, 1);
+    else this.untrackAll(iommu, region, off, Math.min(off + pages, region.npages));
     return 0;
   }
 
