@@ -17,6 +17,12 @@ export function rbNode(lo: number, hi: number, data: unknown = null): RbNode {
   return { lo: small(lo), hi: small(hi), data, left: null, right: null, parent: null, red: true };
 }
 
+/** Gives a node that is in no tree a new range, as rbNode would make it (reusing nodes spares the collector). */
+export function rekey(n: RbNode, lo: number, hi: number): void {
+  n.lo = small(lo);
+  n.hi = small(hi);
+}
+
 /**
  * A 32-bit integer as a small integer: page numbers read from double arrays or computed by
  * division arrive as heap numbers, and one such key makes V8 box the keys of every node (each

@@ -6,7 +6,7 @@
 
 import type { WorkBudget } from '../budget';
 import type { Errno } from '../errno';
-import { next, RbTree, rbNode, type RbNode } from '../lib/rbtree';
+import { next, RbTree, rbNode, rekey, type RbNode } from '../lib/rbtree';
 import type { Profile } from '../profile';
 import { pinCaller, vfioPinPagesPfn, vfioUnpinPages } from '../vfio/external';
 import type { VendorDriver, VfioDevice, VfioIommu } from '../vfio/iommu';
@@ -39,6 +39,7 @@ export class Kvmgt implements VendorDriver {
   /** Keyed by dma_addr >> PAGE_SHIFT: dma_addr is page aligned, so the order and the walk are the kernel's, and the key stays a small integer. */
   readonly dmaAddrCache = new RbTree();
   nrCacheEntries = 0;
+  private readonly freeEntries: GvtDma[] = [];
   step: StepCounters = { pins: 0, unpins: 0, dmaMapCalls: 0, iommuMapCalls: 0, lookupVisits: 0 };
   /** The GPU's own DMA domain when the host IOMMU translates it (dma_addr = allocated iova). */
   readonly dma: DmaIommuDevice | null;
@@ -194,17 +195,14 @@ export class Kvmgt implements VendorDriver {
   }
 
   private addEntry(gfn: number, dmaPfn: number, size: number): GvtDma {
-    const entry: GvtDma = {
-      gfn,
-      dmaAddr: dmaPfn * 4096,
-      size,
-      kref: 1,
-      gfnNode: rbNode(gfn, gfn),
-      dmaAddrNode: rbNode(dmaPfn, dmaPfn),
-    };
-    // container_of: each rb_node leads back to its gvt_dma.
-    entry.gfnNode.data = entry;
-    entry.dmaAddrNode.data = entry;
+    // As from the slab, a freed gvt_dma (with its two rb_nodes) is handed out again.
+    const entry = this.freeEntries.pop() ?? newEntry();
+    entry.gfn = gfn;
+    entry.dmaAddr = dmaPfn * 4096;
+    entry.size = size;
+    entry.kref = 1;
+    rekey(entry.gfnNode, gfn, gfn);
+    rekey(entry.dmaAddrNode, dmaPfn, dmaPfn);
     this.gfnCache.insert(entry.gfnNode);
     this.dmaAddrCache.insert(entry.dmaAddrNode);
     this.nrCacheEntries++;
@@ -215,5 +213,14 @@ export class Kvmgt implements VendorDriver {
     this.gfnCache.erase(entry.gfnNode);
     this.dmaAddrCache.erase(entry.dmaAddrNode);
     this.nrCacheEntries--;
+    this.freeEntries.push(entry);
   }
+}
+
+function newEntry(): GvtDma {
+  const entry: GvtDma = { gfn: 0, dmaAddr: 0, size: 0, kref: 0, gfnNode: rbNode(0, 0), dmaAddrNode: rbNode(0, 0) };
+  // container_of: each rb_node leads back to its gvt_dma.
+  entry.gfnNode.data = entry;
+  entry.dmaAddrNode.data = entry;
+  return entry;
 }
