@@ -9,7 +9,9 @@ import { vfioUnpinPages } from '../vfio/external';
 export const unpinAllInRange: VendorDriver = {
   dmaUnmap(iommu: VfioIommu, _device: VfioDevice, iovaPfn: number, npages: number): void {
     for (const dma of iommu.dmaList.overlapping(iovaPfn, iovaPfn + npages)) {
-      const pinned = [...dma.pfnList.values()].filter((v) => v.iovaPfn >= iovaPfn && v.iovaPfn < iovaPfn + npages);
+      const pinned = [...dma.pfnList.values()]
+        .filter((v) => v.iovaPfn >= iovaPfn && v.iovaPfn < iovaPfn + npages)
+        .sort((a, b) => a.iovaPfn - b.iovaPfn);
       for (const v of pinned) for (let r = v.refCount; r > 0; r--) vfioUnpinPages(iommu, v.iovaPfn, 1);
     }
   },

@@ -4,6 +4,7 @@
 // since mappings never overlap.
 
 import type { Mm } from '../host/mm';
+import { PfnList } from './pfn-list';
 
 export interface VfioPfn {
   iovaPfn: number;
@@ -19,7 +20,7 @@ export class VfioDma {
   vaddrInvalid = false;
   /** Pages currently charged to mm (dma->locked_vm, ≥6.3). */
   lockedVm = 0;
-  readonly pfnList = new Map<number, VfioPfn>();
+  readonly pfnList = new PfnList();
   /** Dirty bitmap, one bit per smallest page, with the kernel's extra u64 of slack. */
   bitmap: Uint8Array | null = null;
 
