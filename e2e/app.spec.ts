@@ -122,6 +122,8 @@ test.describe('app shell', () => {
     await expect(row.locator('td').nth(7)).toHaveText(sparse.entries.toLocaleString('en-US'));
     await expect(row.locator('td').nth(0)).toHaveText(sparse.maps.toLocaleString('en-US'));
     await expect(page.locator('svg.cost-chart path')).toHaveCount(5);
+    const axe = await new AxeBuilder({ page }).include('.compare').analyze();
+    expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
     await page.screenshot({ path: 'test-results/app-compare.png', fullPage: true });
 
     await page.getByLabel('Pinning policy').selectOption('pin-all');

@@ -5,7 +5,8 @@ import { COSTS, formatValue } from './metrics';
 
 export function CostTable({ rows }: { rows: CompareRow[] }) {
   return (
-    <div className="table-scroll">
+    // Wider than the page: the scrolling box takes keyboard focus so arrow keys can scroll it.
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Costs at the end of the case">
       <table className="steps costs">
         <caption>Costs at the end of the case</caption>
         <thead>
