@@ -100,7 +100,7 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
   let i = 0;
   for (; i < w.ops; i++) {
     if (i > 0 && i % every === 0) sample(i);
-    sim.budget.spend(1, 'running the workload');
+    sim.budget.spend(unit, 'running the workload');
     sim.iommu.trace.clear();
     const u = nextUnit();
     if (isResident[word(u)]! & bit(u)) continue;

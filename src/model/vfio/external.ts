@@ -8,6 +8,12 @@ import { markDirty } from './dirty';
 import type { VfioIommu, VfioIommuGroup } from './iommu';
 import { vfioPinPageExternal, vfioUnpinPageExternal } from './pin';
 
+/**
+ * Pages pinned through vfio_pin_pages the model holds at once, across the container: each is an object
+ * (and a design's entry beside it), so past this it stops with a message rather than exhaust memory.
+ */
+export const MAX_EXTERNAL_PINS = 1 << 22;
+
 /** VFIO_PIN_PAGES_MAX_ENTRIES = PAGE_SIZE / sizeof(unsigned long). */
 export const VFIO_PIN_PAGES_MAX_ENTRIES = 512;
 
@@ -125,6 +131,14 @@ function vfioIommuType1PinPages(
   if (iommu.deviceList.length === 0)
     return { ret: t.fail('-EINVAL', 'no device is registered for DMA-unmap notification'), pfns: null };
   const doAccounting = !iommu.hasDomain;
+  let live = 0;
+  for (const d of iommu.dmaList.items) live += d.pfnList.size;
+  if (live + pages.npage > MAX_EXTERNAL_PINS) {
+    throw new Error(
+      `the model keeps one vfio_pfn per page pinned through vfio_pin_pages and holds at most ${MAX_EXTERNAL_PINS.toLocaleString('en-US')} (16 GiB of 4 KiB pages) at once; ` +
+        `${live.toLocaleString('en-US')} are pinned and this call asks for ${pages.npage} more: pin fewer pages (pin-sparse) or use a smaller region`,
+    );
+  }
   const pfns: number[] = [];
   let err: Errno | null = null;
   let i = 0;

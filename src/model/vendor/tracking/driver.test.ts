@@ -59,4 +59,26 @@ describe('tracking designs on failure and across QEMU remaps', () => {
     expect(r.ret).toBe('-EINVAL');
     expect(r.tracking_bytes).toBe(0);
   });
+
+  it('pinning more than the model holds (4,194,304 pages at once) stops the step with a message, not the tab', () => {
+    const env = environment.parse({
+      groups: [{ kind: 'emulated', id: 'vgpu0' }],
+      process: { rlimit_memlock_bytes: '0x1000000000' },
+      memory: [
+        {
+          name: 'RAM',
+          vaddr: '0x7f0000000000',
+          size: '0x500000000',
+          layout: 'hugepages',
+          hugepage: '1G',
+          seed: 1,
+          first_pfn: '0x100000',
+        },
+      ],
+      vendor: { kind: 'tracking', strategy: 'flat-array', policy: 'pin-all', host_iommu: 'off' },
+    });
+    const s = buildSim(env, parseProfile('6.18'));
+    run(s, 'MAP_DMA', MAP('0x0', '0x500000000'));
+    expect(() => run(s, 'VGPU_MAP_GUEST_PAGE', { gfn: '0x5' })).toThrow(/holds at most 4,194,304/);
+  });
 });
