@@ -44,4 +44,28 @@ describe('RbTree against a sorted array', () => {
       });
     },
   );
+
+  test.prop([fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 8 }), fc.nat()), { maxLength: 200 })])(
+    'equal keys go right and all stay: in-order walk is stable, erase removes exactly the node given',
+    (ops) => {
+      const t = new RbTree();
+      const live: RbNode[] = [];
+      let seq = 0;
+      for (const [insert, key, pick] of ops) {
+        if (insert || live.length === 0) {
+          const n = rbNode(key, key, seq++);
+          t.insertEqualRight(n);
+          live.push(n);
+        } else {
+          const [n] = live.splice(pick % live.length, 1);
+          t.erase(n!);
+        }
+        blackHeight(t.root);
+        // Equal keys keep insertion order (each goes right of the ones before it).
+        const want = [...live].sort((a, b) => a.lo - b.lo || (a.data as number) - (b.data as number));
+        expect([...t.inOrder()]).toEqual(want);
+        expect(t.size).toBe(live.length);
+      }
+    },
+  );
 });

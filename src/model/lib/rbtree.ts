@@ -50,19 +50,30 @@ export class RbTree {
 
   /** Inserts by `lo`; refuses (returns false) a duplicate key, as iova_insert_rbtree WARNs. */
   insert(node: RbNode): boolean {
+    return this.link(node, false);
+  }
+
+  /** Inserts by `lo`, an equal key going right, as kvmgt.c's __gvt_cache_add links its nodes. */
+  insertEqualRight(node: RbNode): void {
+    this.link(node, true);
+  }
+
+  private link(node: RbNode, equalRight: boolean): boolean {
     let parent: RbNode | null = null;
     let cur = this.root;
+    let left = false;
     while (cur) {
       parent = cur;
-      if (node.lo < cur.lo) cur = cur.left;
-      else if (node.lo > cur.lo) cur = cur.right;
+      if (node.lo < cur.lo) left = true;
+      else if (node.lo > cur.lo || equalRight) left = false;
       else return false;
+      cur = left ? cur.left : cur.right;
     }
     node.parent = parent;
     node.left = node.right = null;
     node.red = true;
     if (!parent) this.root = node;
-    else if (node.lo < parent.lo) parent.left = node;
+    else if (left) parent.left = node;
     else parent.right = node;
     this.size++;
     this.insertFixup(node);

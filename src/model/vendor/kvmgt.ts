@@ -203,8 +203,9 @@ export class Kvmgt implements VendorDriver {
     entry.kref = 1;
     rekey(entry.gfnNode, gfn, gfn);
     rekey(entry.dmaAddrNode, dmaPfn, dmaPfn);
-    this.gfnCache.insert(entry.gfnNode);
-    this.dmaAddrCache.insert(entry.dmaAddrNode);
+    // Without a host IOMMU two gfns backed by one host page share a dma_addr: both stay in the cache.
+    this.gfnCache.insertEqualRight(entry.gfnNode);
+    this.dmaAddrCache.insertEqualRight(entry.dmaAddrNode);
     this.nrCacheEntries++;
     return entry;
   }

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { buildSim } from '../engine/env';
+import { finalState } from '../engine/final';
+import { OPS } from '../engine/ops';
+import type { Sim } from '../engine/sim';
+import { parseProfile } from '../profile';
+import { environment } from '../scenario/schema';
+
+function run(s: Sim, name: string, args: Record<string, unknown>): Record<string, unknown> {
+  s.iommu.beginStep();
+  return OPS[name]!.run(s, OPS[name]!.args.parse(args));
+}
+
+describe('KVMGT without a host IOMMU: two gfns backed by one host page', () => {
+  it('share a dma_addr; unmapping by it puts the entry the dma_addr_cache walk meets first, and both can go', () => {
+    const env = environment.parse({
+      groups: [{ kind: 'emulated', id: 'vgpu0' }],
+      process: { rlimit_memlock_bytes: '0x10000000' },
+      memory: [{ name: 'RAM', vaddr: '0x7f0000000000', size: '0x400000', first_pfn: '0x100000' }],
+      vendor: { kind: 'kvmgt', host_iommu: 'off' },
+    });
+    const s = buildSim(env, parseProfile('6.18'));
+    // QEMU maps the same RAM at two iovas (gfn 0x0 and gfn 0x1000).
+    for (const iova of ['0x0', '0x1000000'])
+      run(s, 'MAP_DMA', { flags: ['READ', 'WRITE'], vaddr: '0x7f0000000000', iova, size: '0x400000' });
+    const a = run(s, 'KVMGT_MAP_GUEST_PAGE', { gfn: '0x5', size: '0x1000' });
+    const b = run(s, 'KVMGT_MAP_GUEST_PAGE', { gfn: '0x1005', size: '0x1000' });
+    expect(a.dma_addr).toBe('0x100005000');
+    expect(b.dma_addr).toBe(a.dma_addr);
+    expect(s.kvmgt!.nrCacheEntries).toBe(2);
+    // The first entry is the root of dma_addr_cache, so the walk meets it first: gfn 0x5 goes, 0x1005 stays.
+    expect(run(s, 'KVMGT_UNMAP_GUEST_PAGE', { dma_addr: a.dma_addr }).nr_cache_entries).toBe(1);
+    expect(s.kvmgt!.findGfn(0x5)).toBeUndefined();
+    expect(s.kvmgt!.findGfn(0x1005)).toBeDefined();
+    expect(run(s, 'KVMGT_UNMAP_GUEST_PAGE', { dma_addr: a.dma_addr }).nr_cache_entries).toBe(0);
+    expect(s.kvmgt!.dmaAddrCache.size).toBe(0);
+    expect((finalState(s) as { pfn_list: unknown[] }).pfn_list).toEqual([]);
+  });
+});
