@@ -129,7 +129,7 @@ export class TrackingVendor implements VendorDriver {
   unmapGuestPages(iommu: VfioIommu, gfn: number, pages: number): 0 | Errno {
     const node = this.regions.find(gfn);
     this.step.lookupVisits += this.regions.lastVisits;
-    const region = node ? (node?.data as Region | undefined) : undefined;
+    const region = node?.data as Region | undefined;
     if (!region || !region.pinned.has(gfn - region.gfn))
       return iommu.trace.fail('-EINVAL', 'that guest page is not tracked');
     if (this.cfg.policy === 'pin-all') return 0;
