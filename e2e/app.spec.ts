@@ -135,5 +135,13 @@ test.describe('app shell', () => {
     expect(all.entries).toBeGreaterThan(sparse.entries);
     await page.getByLabel('Chart').selectOption('locked_vm_pages');
     await expect(page.getByRole('img', { name: /locked_vm \(pages\) along the case/ })).toBeVisible();
+
+    // A comparison stopped part way keeps its rows and offers the rest; asked, it finishes.
+    await page.getByLabel('Host IOMMU').selectOption('off');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    const resume = page.getByRole('button', { name: /Compare the remaining/ });
+    await expect(resume).toBeVisible();
+    await resume.click();
+    await expect(status).toHaveText('4 of 4 vendor models.', { timeout: 60_000 });
   });
 });

@@ -5,7 +5,7 @@ import { usesVgpu } from '../../model/engine/compare';
 import { costFormulas, TRACKING_FORMULAS } from '../../model/vendor/tracking/structs';
 import { useCompareStore, type HostIommu, type Policy } from '../../state/compare';
 import { useAppStore } from '../../state/store';
-import { runCompare } from './actions';
+import { runCompare, stopCompare } from './actions';
 import { CostChart } from './CostChart';
 import { CostTable } from './CostTable';
 import { configsFor, METRICS, type MetricKey } from './metrics';
@@ -15,13 +15,14 @@ export function ComparePanel() {
   const presetId = useAppStore((s) => s.presetId);
   const c = useCompareStore();
   // The page's own run and the comparison share the worker: the pickers wait for the run.
-  const busy = useAppStore((s) => s.status === 'loading' || s.status === 'running');
+  const status = useAppStore((s) => s.status);
+  const busy = status === 'loading' || status === 'running';
   const vgpuCases = results?.cases.filter((k) => usesVgpu(k.steps)) ?? [];
   const hasVgpu = vgpuCases.length > 0;
 
   useEffect(() => {
     if (hasVgpu) void runCompare();
-  }, [results, presetId, hasVgpu, c.policy, c.hostIommu]);
+  }, [results, presetId, hasVgpu, c.policy, c.hostIommu, status]);
 
   if (!hasVgpu) return null;
   const caseId = vgpuCases.some((k) => k.id === c.caseId) ? c.caseId! : vgpuCases[0]!.id;
@@ -51,7 +52,12 @@ export function ComparePanel() {
         )}
         <div className="picker">
           <label htmlFor="compare-policy">Pinning policy</label>
-          <select id="compare-policy" value={c.policy} onChange={(e) => c.set({ policy: e.target.value as Policy })}>
+          <select
+            id="compare-policy"
+            disabled={busy}
+            value={c.policy}
+            onChange={(e) => c.set({ policy: e.target.value as Policy })}
+          >
             <option value="pin-sparse">pin-sparse (pin each page on first use)</option>
             <option value="pin-all">pin-all (pin the whole region on first use)</option>
           </select>
@@ -84,6 +90,20 @@ export function ComparePanel() {
           ? `Running ${c.running} (${rows.length} of ${configs.length} done)…`
           : `${rows.length} of ${configs.length} vendor models.`}
       </p>
+      {c.running && (
+        <div className="picker">
+          <button type="button" onClick={stopCompare}>
+            Stop
+          </button>
+        </div>
+      )}
+      {!c.running && !busy && rows.length < configs.length && (
+        <div className="picker">
+          <button type="button" onClick={() => void runCompare(true)}>
+            Compare the remaining {configs.length - rows.length}
+          </button>
+        </div>
+      )}
       {c.message && (
         <p role="alert" className="error">
           {c.message}

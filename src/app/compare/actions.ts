@@ -10,10 +10,12 @@ import { configsFor } from './metrics';
 
 let latest = 0;
 
-export async function runCompare(): Promise<void> {
+/** Fills the rows still missing. After a cancel it waits to be asked (`resume`), as the user stopped work. */
+export async function runCompare(resume = false): Promise<void> {
   // Rows belong to the preset: a vendor override of the scenario does not change them (compare replaces it).
   const { scenario, presetId, status } = useAppStore.getState();
   if (scenario === null || presetId === null || status === 'loading' || status === 'running') return;
+  if (status === 'cancelled' && !resume) return;
   const me = ++latest;
   const mine = () => me === latest;
   const store = useCompareStore.getState();
@@ -37,4 +39,11 @@ export async function runCompare(): Promise<void> {
     }
   }
   useCompareStore.getState().set({ running: null, message: errors.length > 0 ? errors.join('; ') : null });
+}
+
+/** Stops the comparison: the worker is restarted, the rows so far stay, the rest waits to be asked. */
+export function stopCompare(): void {
+  latest++;
+  sim().cancel();
+  useCompareStore.getState().set({ running: null });
 }

@@ -103,7 +103,8 @@ function reached(v: VgpuDriver, dmaPfn: number): number {
 type Op =
   | { op: 'map'; gfn: number; size: '4K' | '2M' }
   | { op: 'unmap'; pick: number; gfn: number; size: '4K' | '2M' }
-  | { op: 'unmapDma'; mapping: number | 'all' };
+  | { op: 'unmapDma'; mapping: number | 'all' }
+  | { op: 'remapDma'; mapping: number | 'merged' };
 
 const gfn4k = fc.oneof(
   { weight: 3, arbitrary: fc.integer({ min: 0, max: 31 }) },
@@ -136,6 +137,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       op: fc.constant('unmapDma' as const),
       mapping: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constant('all' as const)),
+    }),
+  },
+  {
+    // QEMU maps again what it unmapped, as before or as one slot over the first two: a vendor region left
+    // from an unmap with nothing pinned (no dma_unmap came) must give way to the new vfio_dma.
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('remapDma' as const),
+      mapping: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constant('merged' as const)),
     }),
   },
 );
@@ -234,6 +244,12 @@ describe('every vGPU vendor model against type1 and the page-level reference', (
           const [refRet] = ref.unmapDma(from * 4096, pages * 4096);
           expect(out.ret).toBe(refRet);
           if (out.ret === 0) expected.unmapDma(from, pages);
+        } else if (o.op === 'remapDma') {
+          const m =
+            o.mapping === 'merged' ? { vaddrPage: RAM.vaddrPage, iovaPage: 0, npages: 4096 } : MAPPINGS[o.mapping]!;
+          const args = { flags: ['READ', 'WRITE'], vaddr: hex(m.vaddrPage * 4096), iova: hex(m.iovaPage * 4096) };
+          const out = run(s, 'MAP_DMA', { ...args, size: hex(m.npages * 4096) });
+          expect(out.ret).toBe(ref.mapDma(m.vaddrPage * 4096, m.iovaPage * 4096, m.npages * 4096, 3));
         } else {
           const pages = o.size === '2M' ? 512 : 1;
           const gfn = o.op === 'unmap' && mapped.length > 0 ? mapped[o.pick % mapped.length]! : o.gfn;

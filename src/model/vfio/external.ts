@@ -97,6 +97,12 @@ interface IovaPages {
   list: number[] | null;
 }
 
+function externalPins(iommu: VfioIommu): number {
+  let n = 0;
+  for (const d of iommu.dmaList.items) n += d.pfnList.size;
+  return n;
+}
+
 /** vfio_pin_pages (4.10–5.19): user_pfn[] are iova page numbers, phys_pfn[] receives host pfns. */
 export function vfioPinPagesOld(iommu: VfioIommu, caller: PinCaller, userPfn: number[], prot: number): PinResult {
   const t = iommu.trace;
@@ -131,15 +137,9 @@ function vfioIommuType1PinPages(
   if (iommu.deviceList.length === 0)
     return { ret: t.fail('-EINVAL', 'no device is registered for DMA-unmap notification'), pfns: null };
   const doAccounting = !iommu.hasDomain;
-  let live = 0;
-  for (const d of iommu.dmaList.items) live += d.pfnList.size;
-  if (live + pages.npage > MAX_EXTERNAL_PINS) {
-    throw new Error(
-      `the model keeps one vfio_pfn per page pinned through vfio_pin_pages and holds at most ${MAX_EXTERNAL_PINS.toLocaleString('en-US')} (16 GiB of 4 KiB pages) at once; ` +
-        `${live.toLocaleString('en-US')} are pinned and this call asks for ${pages.npage} more: pin fewer pages (pin-sparse) or use a smaller region`,
-    );
-  }
   const pfns: number[] = [];
+  // vfio_pfn objects held across the container, counted when the first new one is needed.
+  let live = -1;
   let err: Errno | null = null;
   let i = 0;
   const at = (k: number) => (pages.list ? pages.list[k]! : pages.first + k);
@@ -160,6 +160,13 @@ function vfioIommuType1PinPages(
       pfns.push(vpfn.pfn);
       continue;
     }
+    if (live < 0) live = externalPins(iommu);
+    if (live >= MAX_EXTERNAL_PINS) {
+      throw new Error(
+        `the model keeps one vfio_pfn per page pinned through vfio_pin_pages and holds at most ${MAX_EXTERNAL_PINS.toLocaleString('en-US')} (16 GiB of 4 KiB pages) at once: pin fewer pages (pin-sparse) or use a smaller region`,
+      );
+    }
+    live++;
     const got = vfioPinPageExternal(iommu, dma, dma.vaddrPfn + (iovaPfn - dma.iovaPfn), doAccounting);
     if (typeof got === 'string') {
       err = got;

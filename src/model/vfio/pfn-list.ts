@@ -42,6 +42,8 @@ export class PfnList {
     this.keys[i] = DELETED;
     this.vals[i] = undefined;
     this.size--;
+    // Shrink when mostly empty, so a walk costs what the list holds, not what it once held.
+    if (this.size * 8 < this.keys.length && this.keys.length > 16) this.rehash(this.keys.length / 2);
     return true;
   }
 

@@ -266,7 +266,8 @@ export class TrackingVendor implements VendorDriver {
 
   /**
    * Pin n pages from gfn with one vfio_pin_pages call and record each page's DMA address; returns the
-   * first page's. If a DMA mapping fails, the pages not yet tracked are unpinned again.
+   * first page's. If a DMA mapping fails, the whole call is undone: the pages not yet tracked are
+   * unpinned, and those already tracked are dropped and unpinned.
    */
   private trackPages(iommu: VfioIommu, region: Region, gfn: number, n: number): number | Errno {
     this.step.pins++;
@@ -283,6 +284,7 @@ export class TrackingVendor implements VendorDriver {
         this.step.unpins++;
         iommu.trace.type1Unpins.push({ iovaPfn: gfn + k, npage: n - k });
         vfioUnpinPages(iommu, gfn + k, n - k);
+        if (k > 0) this.untrackRun(iommu, region, gfn - region.gfn, k);
         return e;
       }
       if (k === 0) first = dmaPfn;
