@@ -75,11 +75,18 @@ export class Kvmgt implements VendorDriver {
     return { ret: r.ret, dmaAddr: r.dmaAddr };
   }
 
-  /** The generic unmap by gfn: the entry's dma_addr (its size is the entry's), then intel_gvt_dma_unmap_guest_page. */
-  vgpuUnmap(iommu: VfioIommu, gfn: number): 0 | Errno {
-    const entry = this.findGfn(gfn);
-    if (!entry) return iommu.trace.fail('-EINVAL', 'that guest page is not in the gvt_dma cache');
-    this.unmapGuestPage(iommu, entry.dmaAddr);
+  /**
+   * The generic unmap: intel_gvt_dma_unmap_guest_page of the dma_addr the device was given (the entry's
+   * size is the entry's), or of the entry cached for gfn when only the gfn is known.
+   */
+  vgpuUnmap(iommu: VfioIommu, gfn: number, _pages?: number, dmaAddr?: number): 0 | Errno {
+    // GVT invalidates a shadow PTE by the dma_addr it holds; given only a gfn, find that first.
+    if (dmaAddr === undefined) {
+      const entry = this.findGfn(gfn);
+      if (!entry) return iommu.trace.fail('-EINVAL', 'that guest page is not in the gvt_dma cache');
+      dmaAddr = entry.dmaAddr;
+    }
+    this.unmapGuestPage(iommu, dmaAddr);
     return 0;
   }
 

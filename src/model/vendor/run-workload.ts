@@ -53,6 +53,8 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
   const isResident = new Uint32Array(Math.ceil(units / 32));
   // More mappings than the span holds can never be resident at once.
   const fifo = new Float64Array(Math.max(1, Math.min(w.resident, units)));
+  // The DMA address each resident unit was given: the device unmaps with it, as GVT's shadow PTEs do.
+  const fifoDma = new Float64Array(fifo.length);
   let head = 0;
   let count = 0;
   const bit = (u: number) => 1 << (u & 31);
@@ -107,11 +109,12 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
     if (r.maps + r.unmaps + (count >= w.resident ? 2 : 1) > (w.maxOperations ?? Infinity)) break;
     if (count >= w.resident) {
       const old = fifo[head]!;
+      const oldDma = fifoDma[head]!;
       head = (head + 1) % fifo.length;
       count--;
       isResident[word(old)]! &= ~bit(old);
       v.beginStep();
-      v.vgpuUnmap(sim.iommu, gfnOf(old), unit);
+      v.vgpuUnmap(sim.iommu, gfnOf(old), unit, oldDma);
       add();
       r.unmaps++;
     }
@@ -129,6 +132,7 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
     r.maps++;
     isResident[word(u)]! |= bit(u);
     fifo[(head + count) % fifo.length] = u;
+    fifoDma[(head + count) % fifo.length] = m.dmaAddr!;
     count++;
     if ((r.maps & 1023) === 0) r.peak_tracking_bytes = Math.max(r.peak_tracking_bytes, v.trackingSlabBytes());
   }

@@ -10,7 +10,8 @@ export interface VgpuDriver {
   beginStep(): void;
   /** Map `pages` guest pages from gfn: 1 (4 KiB) or 512 (a 2 MiB page). */
   vgpuMap(iommu: VfioIommu, gfn: number, pages?: number): { ret: 0 | Errno; dmaAddr: number | null };
-  vgpuUnmap(iommu: VfioIommu, gfn: number, pages?: number): 0 | Errno;
+  /** Unmap what vgpuMap mapped at gfn; `dmaAddr` is the address it returned, as a device holds it. */
+  vgpuUnmap(iommu: VfioIommu, gfn: number, pages?: number, dmaAddr?: number): 0 | Errno;
   readonly step: StepCounters;
   readonly entries: number;
   /** The GPU's DMA domain when the host IOMMU translates it; null when dma_addr is the host physical address. */
