@@ -62,7 +62,9 @@ describe('VGPU_WORKLOAD with 2 MiB pages', () => {
     expect(r.ret).toBe(0);
     expect(r.entries).toBe(16 * 512);
     expect(r.tracking_bytes).toBe(16 * 512 * 64);
+    // One vfio_pin_pages call per 2 MiB map and one vfio_unpin_pages per 2 MiB unmap, as pinned.
     expect(r.pins).toBe(r.maps);
+    expect(r.unpins).toBe(r.unmaps);
     expect(r.dma_map_calls).toBe((r.maps as number) * 512);
     expect(s.tracking!.dma!.domain.leafCounts()).toEqual({ '4K': 16 * 512, '2M': 0, '1G': 0 });
   });
