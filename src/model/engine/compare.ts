@@ -28,19 +28,7 @@ export const VENDOR_CONFIGS: VendorConfig[] = [
 ];
 
 /** One point of a vendor model's costs along the case: after `x` guest-page accesses (step `step`). */
-export interface ComparePoint {
-  x: number;
-  step: number;
-  entries: number;
-  tracking_bytes: number;
-  tracking_sizeof_bytes: number;
-  iommu_ptes: number;
-  iommu_table_bytes: number;
-  pins: number;
-  unpins: number;
-  locked_vm_pages: number;
-  lookup_visits_mean: number;
-}
+export type ComparePoint = Omit<WorkloadSample, 'access'> & { x: number; step: number };
 
 export interface CompareRow {
   case: string;

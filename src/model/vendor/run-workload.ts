@@ -4,6 +4,7 @@
 // along the way (at most SAMPLES points) so the page can chart how each design grows.
 
 import type { Sim } from '../engine/sim';
+import { PageBits } from '../lib/page-bits';
 import { dmaCosts, type VgpuDriver } from './vgpu';
 import { accessStream, type WorkloadSpec } from './workload';
 
@@ -49,16 +50,13 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
   if (units < 1) throw new Error(`the span holds no whole ${w.pageSize} page`);
   const nextUnit = accessStream({ ...w, fromGfn: 0, span: units });
   const gfnOf = (u: number) => base + u * unit;
-  // Which units are resident, one bit each, and the resident units oldest first (a ring).
-  const isResident = new Uint32Array(Math.ceil(units / 32));
+  // Which units are resident, and the resident units oldest first (a ring).
+  const resident = new PageBits(units);
   // More mappings than the span holds can never be resident at once.
   const fifo = new Float64Array(Math.max(1, Math.min(w.resident, units)));
   // The DMA address each resident unit was given: the device unmaps with it, as GVT's shadow PTEs do.
   const fifoDma = new Float64Array(fifo.length);
   let head = 0;
-  let count = 0;
-  const bit = (u: number) => 1 << (u & 31);
-  const word = (u: number) => u >>> 5;
   const r: WorkloadResult = {
     maps: 0,
     unmaps: 0,
@@ -105,14 +103,13 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
     sim.budget.spend(unit, 'running the workload');
     sim.iommu.trace.clear();
     const u = nextUnit();
-    if (isResident[word(u)]! & bit(u)) continue;
-    if (r.maps + r.unmaps + (count >= w.resident ? 2 : 1) > (w.maxOperations ?? Infinity)) break;
-    if (count >= w.resident) {
+    if (resident.has(u)) continue;
+    if (r.maps + r.unmaps + (resident.size >= w.resident ? 2 : 1) > (w.maxOperations ?? Infinity)) break;
+    if (resident.size >= w.resident) {
       const old = fifo[head]!;
       const oldDma = fifoDma[head]!;
       head = (head + 1) % fifo.length;
-      count--;
-      isResident[word(old)]! &= ~bit(old);
+      resident.delete(old);
       v.beginStep();
       v.vgpuUnmap(sim.iommu, gfnOf(old), unit, oldDma);
       add();
@@ -130,10 +127,10 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
       continue;
     }
     r.maps++;
-    isResident[word(u)]! |= bit(u);
-    fifo[(head + count) % fifo.length] = u;
-    fifoDma[(head + count) % fifo.length] = m.dmaAddr!;
-    count++;
+    const tail = (head + resident.size) % fifo.length;
+    fifo[tail] = u;
+    fifoDma[tail] = m.dmaAddr!;
+    resident.add(u);
     if ((r.maps & 1023) === 0) r.peak_tracking_bytes = Math.max(r.peak_tracking_bytes, v.trackingSlabBytes());
   }
   if (r.series.at(-1)?.access !== i) sample(i);
