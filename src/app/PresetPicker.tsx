@@ -1,12 +1,12 @@
 // Choose a preset scenario and run it; cancel a run in progress.
 import { useState } from 'react';
-import { useAppStore } from '../state/store';
+import { isBusy, useAppStore } from '../state/store';
 import { cancelRun, runPreset } from './actions';
 
 export function PresetPicker() {
   const presets = useAppStore((s) => s.presets);
   const loadedId = useAppStore((s) => s.presetId);
-  const busy = useAppStore((s) => s.status === 'loading' || s.status === 'running');
+  const busy = useAppStore((s) => isBusy(s.status));
   const [chosen, setChosen] = useState<string | null>(null);
   const selected = chosen ?? loadedId ?? presets[0]?.id ?? '';
 

@@ -12,6 +12,9 @@ export interface PresetEntry {
 
 export type Status = 'idle' | 'loading' | 'running' | 'cancelled' | 'error';
 
+/** A preset is being fetched or run: the worker is taken. */
+export const isBusy = (status: Status): boolean => status === 'loading' || status === 'running';
+
 export interface AppState {
   presets: PresetEntry[];
   presetId: string | null;

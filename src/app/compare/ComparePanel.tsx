@@ -4,11 +4,21 @@ import { useEffect } from 'react';
 import { usesVgpu } from '../../model/engine/compare';
 import { costFormulas, TRACKING_FORMULAS } from '../../model/vendor/tracking/structs';
 import { useCompareStore, type HostIommu, type Policy } from '../../state/compare';
-import { useAppStore } from '../../state/store';
+import { isBusy, useAppStore } from '../../state/store';
 import { runCompare, stopCompare } from './actions';
 import { CostChart } from './CostChart';
 import { CostTable } from './CostTable';
-import { configsFor, METRICS, type MetricKey } from './metrics';
+import { Choice, type ChoiceOption } from '../Choice';
+import { configsFor, METRICS } from './metrics';
+
+const POLICIES: Array<ChoiceOption<Policy>> = [
+  { value: 'pin-sparse', label: 'pin-sparse (pin each page on first use)' },
+  { value: 'pin-all', label: 'pin-all (pin the whole region on first use)' },
+];
+const HOST_IOMMU: Array<ChoiceOption<HostIommu>> = [
+  { value: 'dma', label: 'on: dma_addr is an iova from dma-iommu' },
+  { value: 'off', label: 'off: dma_addr is the host physical address' },
+];
 
 export function ComparePanel() {
   const results = useAppStore((s) => s.results);
@@ -16,7 +26,7 @@ export function ComparePanel() {
   const c = useCompareStore();
   // The page's own run and the comparison share the worker: the pickers wait for the run.
   const status = useAppStore((s) => s.status);
-  const busy = status === 'loading' || status === 'running';
+  const busy = isBusy(status);
   const vgpuCases = results?.cases.filter((k) => usesVgpu(k.steps)) ?? [];
   const hasVgpu = vgpuCases.length > 0;
 
@@ -39,51 +49,37 @@ export function ComparePanel() {
       </p>
       <div className="controls">
         {vgpuCases.length > 1 && (
-          <div className="picker">
-            <label htmlFor="compare-case">Case</label>
-            <select id="compare-case" value={caseId} onChange={(e) => c.set({ caseId: e.target.value })}>
-              {vgpuCases.map((k) => (
-                <option key={k.id} value={k.id}>
-                  {k.id}
-                </option>
-              ))}
-            </select>
-          </div>
+          <Choice
+            id="compare-case"
+            label="Case"
+            value={caseId}
+            options={vgpuCases.map((k) => ({ value: k.id, label: k.id }))}
+            onChange={(id) => c.set({ caseId: id })}
+          />
         )}
-        <div className="picker">
-          <label htmlFor="compare-policy">Pinning policy</label>
-          <select
-            id="compare-policy"
-            disabled={busy}
-            value={c.policy}
-            onChange={(e) => c.set({ policy: e.target.value as Policy })}
-          >
-            <option value="pin-sparse">pin-sparse (pin each page on first use)</option>
-            <option value="pin-all">pin-all (pin the whole region on first use)</option>
-          </select>
-        </div>
-        <div className="picker">
-          <label htmlFor="compare-iommu">Host IOMMU</label>
-          <select
-            id="compare-iommu"
-            disabled={busy}
-            value={c.hostIommu}
-            onChange={(e) => c.set({ hostIommu: e.target.value as HostIommu })}
-          >
-            <option value="dma">on: dma_addr is an iova from dma-iommu</option>
-            <option value="off">off: dma_addr is the host physical address</option>
-          </select>
-        </div>
-        <div className="picker">
-          <label htmlFor="compare-metric">Chart</label>
-          <select id="compare-metric" value={c.metric} onChange={(e) => c.set({ metric: e.target.value as MetricKey })}>
-            {METRICS.map((m) => (
-              <option key={m.key} value={m.key}>
-                {m.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Choice
+          id="compare-policy"
+          label="Pinning policy"
+          value={c.policy}
+          options={POLICIES}
+          onChange={(policy) => c.set({ policy })}
+          disabled={busy}
+        />
+        <Choice
+          id="compare-iommu"
+          label="Host IOMMU"
+          value={c.hostIommu}
+          options={HOST_IOMMU}
+          onChange={(hostIommu) => c.set({ hostIommu })}
+          disabled={busy}
+        />
+        <Choice
+          id="compare-metric"
+          label="Chart"
+          value={c.metric}
+          options={METRICS.map((m) => ({ value: m.key, label: m.label }))}
+          onChange={(metric) => c.set({ metric })}
+        />
       </div>
       <p role="status" className="status" data-testid="compare-status">
         {c.running

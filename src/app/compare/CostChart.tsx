@@ -2,17 +2,11 @@
 // (workload samples and single map/unmap steps), y the metric after that access.
 import { scaleLinear } from 'd3-scale';
 import type { CompareRow } from '../../model/engine/compare';
-import { formatValue, METRICS, type MetricKey } from './metrics';
+import { byteUnit, formatValue, METRICS, type MetricKey } from './metrics';
 
 export const COLORS = ['#1d4ed8', '#b45309', '#047857', '#7e22ce', '#be123c'];
 const W = 640;
 const H = 220;
-const BYTE_UNITS = [
-  { name: 'GiB', size: 2 ** 30 },
-  { name: 'MiB', size: 2 ** 20 },
-  { name: 'KiB', size: 2 ** 10 },
-  { name: 'B', size: 1 },
-];
 const M = { top: 10, right: 34, bottom: 34, left: 78 };
 
 export function CostChart({ rows, metric }: { rows: CompareRow[]; metric: MetricKey }) {
@@ -23,7 +17,7 @@ export function CostChart({ rows, metric }: { rows: CompareRow[]; metric: Metric
     .range([M.left, W - M.right]);
   const max = Math.max(1, ...points.map((p) => p[metric]));
   // Bytes are scaled in the binary unit of the largest value, so the ticks fall on round KiB/MiB/GiB.
-  const unit = def.bytes ? (BYTE_UNITS.find((u) => max >= u.size) ?? BYTE_UNITS.at(-1)!) : null;
+  const unit = def.bytes ? byteUnit(max) : null;
   const per = unit?.size ?? 1;
   const y = scaleLinear()
     .domain([0, max / per])

@@ -2,7 +2,7 @@
 // table fill in as results arrive. It waits for the page's own run (the two share the worker, and the
 // newest request supersedes the older), and a newer comparison or a cancel stops the rest.
 
-import { useAppStore } from '../../state/store';
+import { isBusy, useAppStore } from '../../state/store';
 import { useCompareStore } from '../../state/compare';
 import { Superseded } from '../../worker/client';
 import { sim } from '../actions';
@@ -14,7 +14,7 @@ let latest = 0;
 export async function runCompare(resume = false): Promise<void> {
   // Rows belong to the preset: a vendor override of the scenario does not change them (compare replaces it).
   const { scenario, presetId, status } = useAppStore.getState();
-  if (scenario === null || presetId === null || status === 'loading' || status === 'running') return;
+  if (scenario === null || presetId === null || isBusy(status)) return;
   if (status === 'cancelled' && !resume) return;
   const me = ++latest;
   const mine = () => me === latest;

@@ -45,10 +45,20 @@ export function configsFor(policy: Policy, hostIommu: HostIommu): VendorConfig[]
   );
 }
 
+const BYTE_UNITS = [
+  { name: 'GiB', size: 2 ** 30 },
+  { name: 'MiB', size: 2 ** 20 },
+  { name: 'KiB', size: 2 ** 10 },
+  { name: 'B', size: 1 },
+];
+
+/** The binary unit to show a byte count in: the largest that keeps it at least 1. */
+export function byteUnit(bytes: number): { name: string; size: number } {
+  return BYTE_UNITS.find((u) => bytes >= u.size) ?? BYTE_UNITS.at(-1)!;
+}
+
 export function formatValue(v: number, bytes = false): string {
   if (!bytes) return v.toLocaleString('en-US', { maximumFractionDigits: 2 });
-  if (v >= 1 << 30) return `${(v / (1 << 30)).toLocaleString('en-US', { maximumFractionDigits: 2 })} GiB`;
-  if (v >= 1 << 20) return `${(v / (1 << 20)).toLocaleString('en-US', { maximumFractionDigits: 2 })} MiB`;
-  if (v >= 1 << 10) return `${(v / (1 << 10)).toLocaleString('en-US', { maximumFractionDigits: 1 })} KiB`;
-  return `${v} B`;
+  const u = byteUnit(v);
+  return `${(v / u.size).toLocaleString('en-US', { maximumFractionDigits: u.size === 2 ** 10 ? 1 : 2 })} ${u.name}`;
 }
