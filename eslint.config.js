@@ -32,7 +32,10 @@ export default tseslint.config(
             { group: ['react', 'react-dom', 'react/*', 'react-dom/*'], message: 'src/model is pure: no React.' },
             { group: ['zustand', 'zustand/*'], message: 'src/model is pure: no store.' },
             { group: ['d3-selection', 'd3-zoom', 'd3-transition'], message: 'src/model is pure: no DOM.' },
-            { group: ['**/app/**', '**/views/**', '**/state/**', '**/worker/**'], message: 'src/model must not import UI layers.' },
+            {
+              group: ['**/app/**', '**/views/**', '**/state/**', '**/worker/**'],
+              message: 'src/model must not import UI layers.',
+            },
             { group: ['node:*', 'fs', 'path'], message: 'src/model runs in the browser too: no Node built-ins.' },
           ],
         },

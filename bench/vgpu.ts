@@ -5,8 +5,8 @@ import { buildSim } from '../src/model/engine/env';
 import { vfioIommuType1MapDma } from '../src/model/vfio/map';
 import { parseProfile } from '../src/model/profile';
 import { environment } from '../src/model/scenario/schema';
-import { runWorkload } from '../src/model/vendor/run-workload';
-import type { VgpuDriver } from '../src/model/vendor/vgpu';
+import { runWorkload } from '../src/model/mdev/run-workload';
+import type { VgpuDriver } from '../src/model/mdev/vgpu';
 
 export const VGPU_BENCH_VENDORS = [
   { label: 'kvmgt (shipped)', vendor: { kind: 'kvmgt', host_iommu: 'dma' } },

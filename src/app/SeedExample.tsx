@@ -1,7 +1,7 @@
 // The question the project was born from (May 2016): what does each gpa → iova tracking design cost
 // for one 512 MiB region? Computed by the model from real struct sizes and slab caches.
 import { useEffect, useState } from 'react';
-import type { MemoryCost } from '../model/vendor/tracking/memory';
+import type { MemoryCost } from '../model/mdev/tracking/memory';
 import { seedExample } from './actions';
 
 const LABEL: Record<string, string> = {

@@ -1,6 +1,6 @@
 // The plain-text table `vgpu-dma-sim compare` prints: one block per case, one row per vendor model.
 import type { CompareRow } from '../model/engine/compare';
-import { costFormulas, TRACKING_FORMULAS } from '../model/vendor/tracking/structs';
+import { costFormulas, TRACKING_FORMULAS } from '../model/mdev/tracking/structs';
 
 const COLS: Array<[keyof CompareRow, string]> = [
   ['maps', 'maps'],

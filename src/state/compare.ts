@@ -2,8 +2,10 @@
 // the metric charted, the case, and the cost rows computed so far for the loaded scenario, by model.
 
 import { create } from 'zustand';
-import type { CompareRow } from '../model/engine/compare';
-import type { MetricKey } from '../app/compare/metrics';
+import type { ComparePoint, CompareRow } from '../model/engine/compare';
+
+/** A cost charted along the case. */
+export type MetricKey = Exclude<keyof ComparePoint, 'x' | 'step'>;
 
 export type Policy = 'pin-sparse' | 'pin-all';
 export type HostIommu = 'off' | 'dma';

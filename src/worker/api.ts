@@ -5,7 +5,7 @@ import { compareConfig, VENDOR_CONFIGS, type CompareRow } from '../model/engine/
 import { listLimit } from '../model/engine/outputs';
 import { runFile } from '../model/engine/run';
 import type { ResultsDoc, RunOptions } from '../model/engine/types';
-import { STRATEGIES, trackingMemory, type MemoryCost } from '../model/vendor/tracking/memory';
+import { STRATEGIES, trackingMemory, type MemoryCost } from '../model/mdev/tracking/memory';
 
 /** Longest list a step result carries to the page; the CLI prints everything. */
 export const PAGE_LIST_LIMIT = 200;

@@ -2,7 +2,7 @@
 // IOMMU mode and a metric; a chart of it along the case and a table of every cost at its end.
 import { useEffect } from 'react';
 import { usesVgpu } from '../../model/engine/compare';
-import { costFormulas, TRACKING_FORMULAS } from '../../model/vendor/tracking/structs';
+import { costFormulas, TRACKING_FORMULAS } from '../../model/mdev/tracking/structs';
 import { useCompareStore, type HostIommu, type Policy } from '../../state/compare';
 import { isBusy, useAppStore } from '../../state/store';
 import { runCompare, stopCompare } from './actions';

@@ -2,7 +2,8 @@
 // (workload samples and single map/unmap steps), y the metric after that access.
 import { scaleLinear } from 'd3-scale';
 import type { CompareRow } from '../../model/engine/compare';
-import { byteUnit, formatValue, METRICS, type MetricKey } from './metrics';
+import type { MetricKey } from '../../state/compare';
+import { byteUnit, formatValue, METRICS } from './metrics';
 
 export const COLORS = ['#1d4ed8', '#b45309', '#047857', '#7e22ce', '#be123c'];
 const W = 640;

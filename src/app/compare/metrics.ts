@@ -1,10 +1,8 @@
 // The per-step costs the comparison charts, with their labels and units, and the vendor models shown
 // for one pinning policy and host-IOMMU mode.
 
-import { VENDOR_CONFIGS, type ComparePoint, type CompareRow, type VendorConfig } from '../../model/engine/compare';
-import type { HostIommu, Policy } from '../../state/compare';
-
-export type MetricKey = Exclude<keyof ComparePoint, 'x' | 'step'>;
+import { VENDOR_CONFIGS, type CompareRow, type VendorConfig } from '../../model/engine/compare';
+import type { HostIommu, MetricKey, Policy } from '../../state/compare';
 
 interface Cost {
   key: keyof CompareRow;

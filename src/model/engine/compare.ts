@@ -2,7 +2,7 @@
 // designs with each pinning policy and host-IOMMU mode — with the costs side by side.
 
 import { runFile } from './run';
-import type { WorkloadSample } from '../vendor/run-workload';
+import type { WorkloadSample } from '../mdev/run-workload';
 import type { RunOptions, StepResult } from './types';
 
 export interface VendorConfig {

@@ -9,11 +9,11 @@ import { kernel, type Profile } from '../profile';
 import type { EnvInput, GroupInput, MemoryRegionInput } from '../scenario/schema';
 import { vfioIommuType1AttachGroup } from '../vfio/attach';
 import { VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU, VfioIommu, type GroupSpec, type VendorDriver } from '../vfio/iommu';
-import { Kvmgt } from '../vendor/kvmgt';
+import { Kvmgt } from '../mdev/kvmgt';
 import { vfioIommuType1MapDma } from '../vfio/map';
 import { guestSlots } from './guest';
-import { TrackingVendor } from '../vendor/tracking/driver';
-import { vendorForPolicy } from '../vendor/policy';
+import { TrackingVendor } from '../mdev/tracking/driver';
+import { vendorForPolicy } from '../mdev/policy';
 import type { Sim } from './sim';
 
 /** Apply env_overrides: "a.b[0].c" replaces one value; a plain key replaces a top-level key. */

@@ -6,8 +6,8 @@ import type { ProcessMemory } from '../host/memory';
 import type { Mm } from '../host/mm';
 import type { IovaDomain } from '../iommu/iova';
 import type { Profile } from '../profile';
-import type { Kvmgt } from '../vendor/kvmgt';
-import type { TrackingVendor } from '../vendor/tracking/driver';
+import type { Kvmgt } from '../mdev/kvmgt';
+import type { TrackingVendor } from '../mdev/tracking/driver';
 import type { VfioIommu } from '../vfio/iommu';
 
 export interface Sim {

@@ -7,7 +7,6 @@ import type { Errno } from '../errno';
 import { kernel } from '../profile';
 import type { VfioDma } from './dma';
 import type { VfioIommu } from './iommu';
-import { verifyBitmapSize, type UnmapDmaArgs } from './unmap';
 
 /** DIRTY_BITMAP_SIZE_MAX = DIRTY_BITMAP_BYTES(INT_MAX) = 256 MiB. */
 export const DIRTY_BITMAP_SIZE_MAX = 1n << 28n;
@@ -33,6 +32,15 @@ function setBit(b: Uint8Array, i: number): void {
 
 function getBit(b: Uint8Array, i: number): boolean {
   return (b[i >> 3]! & (1 << (i & 7))) !== 0;
+}
+
+export function verifyBitmapSize(size: bigint, pgsize: bigint, bitmapSize: bigint): Errno | null {
+  if (pgsize === 0n) return '-EINVAL';
+  const pgshift = BigInt((pgsize & -pgsize).toString(2).length - 1);
+  const npages = size >> pgshift;
+  if (npages === 0n || bitmapSize === 0n || bitmapSize > DIRTY_BITMAP_SIZE_MAX) return '-EINVAL';
+  if (bitmapSize < dirtyBitmapBytes(npages)) return '-EINVAL';
+  return null;
 }
 
 /** vfio_dma_bitmap_alloc: DIRTY_BITMAP_BYTES(npages) + one spare u64. */
@@ -88,8 +96,15 @@ export function updateUserBitmap(iommu: VfioIommu, user: UserBitmap, dma: VfioDm
   }
 }
 
-/** struct vfio_iommu_type1_dirty_bitmap_get carries the same fields as an unmap with a bitmap. */
-export type DirtyPagesArgs = UnmapDmaArgs;
+/** struct vfio_iommu_type1_dirty_bitmap + vfio_iommu_type1_dirty_bitmap_get + struct vfio_bitmap. */
+export interface DirtyPagesArgs {
+  argsz: number;
+  flags: number;
+  iova: bigint;
+  size: bigint;
+  bitmapPgsize: bigint;
+  bitmapSize: bigint;
+}
 
 /** vfio_iommu_type1_dirty_pages. */
 export function vfioIommuType1DirtyPages(

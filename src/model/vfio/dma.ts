@@ -6,13 +6,6 @@
 import type { Mm } from '../host/mm';
 import { PfnList } from './pfn-list';
 
-export interface VfioPfn {
-  iovaPfn: number;
-  pfn: number;
-  refCount: number;
-  reserved: boolean;
-}
-
 export class VfioDma {
   /** dma->size in pages; grows chunk by chunk while vfio_pin_map_dma runs. */
   sizePages = 0;

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { expect } from 'vitest';
-import type { VfioPfn } from './dma';
+import type { VfioPfn } from './pfn-list';
 import { PfnList } from './pfn-list';
 
 const key = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 2 ** 52 - 1 }), fc.constant(2 ** 32));

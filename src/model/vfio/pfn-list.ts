@@ -3,7 +3,13 @@
 // rb-tree; the model needs only lookups by iova page and a walk, so it keeps an open-addressing hash
 // table: one probe of a flat key array per lookup, where a JS Map costs a bucket and a chain entry.
 
-import type { VfioPfn } from './dma';
+/** struct vfio_pfn. */
+export interface VfioPfn {
+  iovaPfn: number;
+  pfn: number;
+  refCount: number;
+  reserved: boolean;
+}
 
 const EMPTY = -1;
 const DELETED = -2;

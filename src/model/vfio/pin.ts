@@ -5,7 +5,8 @@
 
 import type { Errno } from '../errno';
 import type { PfnRun } from '../host/memory';
-import type { VfioDma, VfioPfn } from './dma';
+import type { VfioDma } from './dma';
+import type { VfioPfn } from './pfn-list';
 import type { VfioIommu } from './iommu';
 
 export interface PinnedChunk {

@@ -7,7 +7,7 @@
 import type { Errno } from '../errno';
 import { kernel } from '../profile';
 import type { VfioDma } from './dma';
-import { DIRTY_BITMAP_SIZE_MAX, dirtyBitmapBytes, updateUserBitmap, type UserBitmap } from './dirty';
+import { updateUserBitmap, verifyBitmapSize, type UserBitmap } from './dirty';
 import { KernelBug, type VfioIommu } from './iommu';
 import { vfioLockAcct, vfioUnpinPagesRemote } from './pin';
 
@@ -56,15 +56,6 @@ export function vfioIommuType1UnmapDma(iommu: VfioIommu, unmap: UnmapDmaArgs): U
   }
   const r = vfioDmaDoUnmap(iommu, unmap, bitmap);
   return r.ret === 0 ? { ret: 0, size: r.unmapped, bitmap } : keep(r.ret);
-}
-
-export function verifyBitmapSize(size: bigint, pgsize: bigint, bitmapSize: bigint): Errno | null {
-  if (pgsize === 0n) return '-EINVAL';
-  const pgshift = BigInt((pgsize & -pgsize).toString(2).length - 1);
-  const npages = size >> pgshift;
-  if (npages === 0n || bitmapSize === 0n || bitmapSize > DIRTY_BITMAP_SIZE_MAX) return '-EINVAL';
-  if (bitmapSize < dirtyBitmapBytes(npages)) return '-EINVAL';
-  return null;
 }
 
 export function vfioDmaDoUnmap(

@@ -4,9 +4,9 @@
 import { z } from 'zod';
 import { hex, hexPage } from '../../addr';
 import { u64 } from '../../scenario/schema';
-import type { Kvmgt } from '../../vendor/kvmgt';
-import { dmaCosts, type VgpuDriver } from '../../vendor/vgpu';
-import { runWorkload } from '../../vendor/run-workload';
+import type { Kvmgt } from '../../mdev/kvmgt';
+import { dmaCosts, type VgpuDriver } from '../../mdev/vgpu';
+import { runWorkload } from '../../mdev/run-workload';
 import type { Sim } from '../sim';
 import { op, type OpDef } from './registry';
 
