@@ -1,6 +1,7 @@
 // The guests the benchmark maps: one environment per backing, built through the same schema and
 // buildSim the runner uses, so the benchmark measures the real engine.
 
+import { RunTally, WorkBudget } from '../src/model/budget';
 import { buildSim } from '../src/model/engine/env';
 import type { Sim } from '../src/model/engine/sim';
 import { parseProfile } from '../src/model/profile';
@@ -37,5 +38,5 @@ export function guest(size: bigint, backing: Backing): Sim {
       },
     ],
   });
-  return buildSim(env, parseProfile('6.18'), 2 ** 30);
+  return buildSim(env, parseProfile('6.18'), new WorkBudget(2 ** 30, new RunTally(Infinity)));
 }

@@ -13,8 +13,11 @@ export const DEFAULT_KERNEL = '6.18';
 export const NAMED_PROFILES = ['4.10', '4.15', '5.4', '5.10', '5.15', '5.19', '6.2', '6.8', '6.15', '6.18'] as const;
 
 export function parseProfile(version: string): Profile {
-  const m = /^(\d+)\.(\d+)$/.exec(version.trim());
-  if (!m) throw new Error(`kernel profile "${version}" is not of the form major.minor (for example "6.18")`);
+  const m = /^(\d{1,2})\.(\d{1,3})$/.exec(version.trim());
+  if (!m)
+    throw new Error(
+      `kernel profile ${JSON.stringify(version.length > 40 ? version.slice(0, 40) + '…' : version)} is not of the form major.minor (for example "6.18")`,
+    );
   const major = Number(m[1]);
   const minor = Number(m[2]);
   if (major < 4 || (major === 4 && minor < 10)) {
@@ -77,6 +80,12 @@ export const kernel = {
   iovaHasMax32: (p: Profile) => atLeast(p, 5, 1),
   /** ≈5.11: second search pass above the cached node (pinned to 5.11). */
   iovaHasRetryPass: (p: Profile) => atLeast(p, 5, 11),
+  /**
+   * ≈6.2: "iommu/iova: Fix alloc iova overflows issue" (January 2023, a fix for 5.11's retry pass; pinned to
+   * 6.2). Before it, retry_pfn = pfn_hi + 1 wraps to 0 for the anchor and the retry pass starts at pfn 0,
+   * below start_pfn.
+   */
+  iovaRetryStartsAboveCached: (p: Profile) => atLeast(p, 6, 2),
   /** ≈5.17: alloc_iova_fast rounds sizes below 32 pages up itself (pinned to 5.17). */
   iovaFastRoundsUp: (p: Profile) => atLeast(p, 5, 17),
   /** ≈5.13: IOVA_MAG_SIZE became 127 so that a magazine is 1 KiB (pinned to 5.13). */

@@ -2,7 +2,7 @@
 // The page sees trimmed lists (each long list is cut, with its full count kept beside it).
 
 import { compareConfig, VENDOR_CONFIGS, type CompareRow } from '../model/engine/compare';
-import { listLimit } from '../model/engine/outputs';
+import { materialize } from '../model/engine/rows';
 import { runFile } from '../model/engine/run';
 import type { ResultsDoc, RunOptions } from '../model/engine/types';
 import { STRATEGIES, trackingMemory, type MemoryCost } from '../model/mdev/tracking/memory';
@@ -14,14 +14,12 @@ export function createSimApi() {
   return {
     /** Runs a case/scenario file (already parsed JSON) and returns the results document. */
     run(doc: unknown, opts: RunOptions = {}): ResultsDoc {
-      listLimit.value = PAGE_LIST_LIMIT;
-      return runFile(doc, opts);
+      return materialize(runFile(doc, opts), PAGE_LIST_LIMIT) as ResultsDoc;
     },
     /** The file under one vendor model (a VENDOR_CONFIGS label): one cost row per case. */
     compareOne(doc: unknown, label: string): { rows: CompareRow[]; error?: string } {
       const cfg = VENDOR_CONFIGS.find((c) => c.label === label);
       if (!cfg) return { rows: [], error: `there is no vendor model "${label}"` };
-      listLimit.value = PAGE_LIST_LIMIT;
       return compareConfig(doc, cfg);
     },
     /**

@@ -6,13 +6,13 @@ import { IOMMU_READ, IOMMU_WRITE } from '../iommu/types';
 /** A list of flag names (or a raw number) turned into a bit mask, refusing unknown names. */
 export function flags(names: Record<string, number>) {
   return z
-    .union([z.array(z.string()), z.number().int().min(0)])
+    .union([z.array(z.string()), z.number().int().min(0).max(0xffffffff, 'flags is a __u32: at most 0xffffffff')])
     .default([])
     .transform((v, ctx): number => {
       if (typeof v === 'number') return v;
       let mask = 0;
       for (const n of v) {
-        const bit = names[n];
+        const bit = Object.hasOwn(names, n) ? names[n] : undefined;
         if (bit === undefined) {
           ctx.addIssue({ code: 'custom', message: `unknown flag "${n}" (known: ${Object.keys(names).join(', ')})` });
           return z.NEVER;
@@ -29,7 +29,14 @@ export const MAP_FLAGS = { READ: 1, WRITE: 2, VADDR: 4 };
 export const UNMAP_FLAGS = { GET_DIRTY_BITMAP: 1, ALL: 2, VADDR: 4 };
 export const DIRTY_FLAGS = { START: 1, STOP: 2, GET_BITMAP: 4 };
 
-/** Counts given as integers or hex strings. */
+/** Counts (argsz, npage) given as integers or hex strings: an int or a __u32, so −2^31 … 2^32 − 1. */
 export const count = z
-  .union([z.number().int(), z.string().regex(/^(0x[0-9a-fA-F]+|-?[0-9]+)$/)])
-  .transform((v) => (typeof v === 'number' ? v : Number(BigInt(v))));
+  .union([z.number().int(), z.string().regex(/^(0x[0-9a-fA-F]{1,16}|-?[0-9]{1,20})$/)])
+  .transform((v, ctx) => {
+    const n = typeof v === 'number' ? v : Number(BigInt(v));
+    if (n < -(2 ** 31) || n > 2 ** 32 - 1) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} does not fit an int or a __u32` });
+      return z.NEVER;
+    }
+    return n;
+  });

@@ -1,8 +1,9 @@
-// `check`: run a case file and judge every case by case-format.md §4.
+// `check`: run a case file and judge every case by case-format.md §4, step by step as the results
+// arrive, so that judging a 1 TiB case holds no more than running it.
 
 import { Judge, type Mismatch } from './judge';
-import { runFile } from './run';
-import type { ResultsDoc, RunOptions } from './types';
+import { runFileTo } from './run';
+import type { RunOptions, StepResult } from './types';
 
 export interface Verdict {
   id: string;
@@ -13,38 +14,59 @@ export interface Verdict {
 }
 
 export interface CheckReport {
-  results: ResultsDoc;
+  /** Only when the file itself could not be run. */
+  error?: string;
+  warnings: string[];
   verdicts: Verdict[];
   passed: number;
   failed: number;
 }
 
 interface CaseExpectations {
-  id?: unknown;
-  steps?: Array<{ expect?: unknown }>;
+  steps?: Array<{ expect?: unknown } | null>;
   final?: unknown;
 }
 
 export function checkFile(doc: unknown, opts: RunOptions = {}): CheckReport {
-  const results = runFile(doc, opts);
-  const rawCases = ((doc as { cases?: unknown[] } | null)?.cases ?? []) as CaseExpectations[];
-  const verdicts: Verdict[] = results.cases.map((r) => {
-    const c = rawCases.find((x) => x.id === r.id) ?? {};
-    const judge = new Judge();
-    if (!r.error) {
-      (c.steps ?? []).forEach((s, i) => {
-        if (s.expect !== undefined) judge.compare(`steps[${i}]`, s.expect, r.steps[i]);
-      });
-      if (c.final !== undefined) judge.compare('final', c.final, r.final);
-    }
-    return {
-      id: r.id,
-      kernel: r.kernel,
-      passed: !r.error && judge.mismatches.length === 0,
-      ...(r.error ? { error: r.error } : {}),
-      mismatches: judge.mismatches,
-    };
+  const report: CheckReport = { warnings: [], verdicts: [], passed: 0, failed: 0 };
+  const rawCases: unknown[] = Array.isArray((doc as { cases?: unknown } | null)?.cases)
+    ? (doc as { cases: unknown[] }).cases
+    : [];
+  // Case ids are unique (the runner refuses a file where they are not).
+  const expectations = new Map<unknown, CaseExpectations>();
+  for (const c of rawCases) if (c && typeof c === 'object') expectations.set((c as { id?: unknown }).id, c);
+  let verdict: Verdict | null = null;
+  let judge = new Judge();
+  let expected: CaseExpectations = {};
+  let index = 0;
+  runFileTo(doc, opts, {
+    fileError(error) {
+      report.error = error;
+    },
+    beginCase(id, kernel) {
+      verdict = { id, kernel, passed: false, mismatches: [] };
+      judge = new Judge();
+      expected = expectations.get(id) ?? {};
+      index = 0;
+    },
+    step(s: StepResult) {
+      const e = Array.isArray(expected.steps) ? expected.steps[index]?.expect : undefined;
+      if (e !== undefined) judge.compare(`steps[${index}]`, e, s);
+      index++;
+    },
+    endCase(final, error) {
+      const v = verdict!;
+      if (error !== undefined) v.error = error;
+      else if (expected.final !== undefined) judge.compare('final', expected.final, final);
+      v.mismatches = error !== undefined ? [] : judge.mismatches;
+      v.passed = error === undefined && v.mismatches.length === 0;
+      report.verdicts.push(v);
+    },
+    end(warnings) {
+      report.warnings = warnings;
+    },
   });
-  const passed = verdicts.filter((v) => v.passed).length;
-  return { results, verdicts, passed, failed: verdicts.length - passed };
+  report.passed = report.verdicts.filter((v) => v.passed).length;
+  report.failed = report.verdicts.length - report.passed;
+  return report;
 }

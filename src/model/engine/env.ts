@@ -2,6 +2,7 @@
 // address space and limits, the container, and the groups attached in order through the real attach path.
 
 import { WorkBudget } from '../budget';
+import { isSafeKey } from '../scenario/screen';
 import { HUGEPAGE_UNIT, ProcessMemory, type RegionSpec } from '../host/memory';
 import { Mm } from '../host/mm';
 import { IovaDomain } from '../iommu/iova';
@@ -24,10 +25,15 @@ export function applyOverrides(
   const out = structuredClone(env);
   for (const [path, value] of Object.entries(overrides)) {
     const parts = path.match(/[^.[\]]+/g) ?? [];
+    const bad = parts.find((p) => !isSafeKey(p));
+    if (bad !== undefined || parts.length === 0)
+      throw new Error(
+        `env_overrides: "${path}" is not a path into the environment${bad ? ` ("${bad}" is not allowed)` : ''}`,
+      );
     let node: Record<string, unknown> | unknown[] = out;
     for (let i = 0; i < parts.length - 1; i++) {
       const key = parts[i]!;
-      const next = (node as Record<string, unknown>)[key];
+      const next = Object.hasOwn(node, key) ? (node as Record<string, unknown>)[key] : undefined;
       if (next === null || typeof next !== 'object') {
         throw new Error(`env_overrides: "${path}" does not name a value of the environment (stops at "${key}")`);
       }
@@ -80,6 +86,10 @@ function regionSpec(m: MemoryRegionInput, i: number): RegionSpec {
   const unitPages = m.layout === 'hugepages' ? HUGEPAGE_UNIT[m.hugepage ?? '2M'] : m.layout === 'fragmented' ? 1 : 1;
   if (m.layout === 'hugepages' && !m.hugepage)
     throw new Error(`memory "${name}": layout "hugepages" needs hugepage "2M" or "1G"`);
+  if (m.backing === 'vm_pfnmap_reserved' && (m.layout === 'hugepages' || m.layout === 'fragmented'))
+    throw new Error(
+      `memory "${name}": a vm_pfnmap_reserved region (an mmap'd BAR) is physically contiguous: use layout "contiguous" or "stride"`,
+    );
   const unitBytes = BigInt(unitPages) * 4096n;
   if (m.vaddr % unitBytes !== 0n || m.size % unitBytes !== 0n || m.size === 0n) {
     throw new Error(`memory "${name}": vaddr and size must be non-zero multiples of 0x${unitBytes.toString(16)}`);
@@ -100,8 +110,7 @@ function regionSpec(m: MemoryRegionInput, i: number): RegionSpec {
   };
 }
 
-export function buildSim(env: EnvInput, profile: Profile, stepBudget?: number): Sim {
-  const budget = new WorkBudget(stepBudget);
+export function buildSim(env: EnvInput, profile: Profile, budget: WorkBudget = new WorkBudget()): Sim {
   const specs = env.memory.map(regionSpec);
   if (env.guest) {
     specs.push(

@@ -4,13 +4,12 @@
 
 import { z } from 'zod';
 import { caseSchema, environment, fileSchema, step } from '../scenario/schema';
-import { OPS } from './ops';
+import { opDef, opNames } from './ops';
 
 export function documentedFileSchema() {
-  const names = Object.keys(OPS).sort();
-  const steps = names.map((name) =>
-    step.extend({ op: z.literal(name), args: OPS[name]!.args.describe(OPS[name]!.entry) }),
-  );
+  const steps = opNames()
+    .sort()
+    .map((name) => step.extend({ op: z.literal(name), args: opDef(name)!.args.describe(opDef(name)!.entry) }));
   return fileSchema.extend({
     environments: z.record(z.string(), environment).optional(),
     cases: z.array(

@@ -1,6 +1,8 @@
 // How a case is judged (case-format.md §4): subset match of expect/final against the results, numbers
 // by value, placeholders bound on first use, commentary never compared.
 
+import { RowList } from './rows';
+
 const COMMENTARY = new Set([
   'detail',
   'note',
@@ -39,6 +41,7 @@ function isProse(v: unknown): boolean {
 }
 
 function numeric(v: unknown): bigint | null {
+  if (typeof v === 'bigint') return v;
   if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
   if (typeof v === 'string' && (HEX.test(v) || /^-?[0-9]+$/.test(v))) return BigInt(v);
   return null;
@@ -47,6 +50,7 @@ function numeric(v: unknown): bigint | null {
 function isEmpty(v: unknown): boolean {
   return (
     v === null ||
+    (v instanceof RowList && v.length === 0) ||
     v === undefined ||
     (Array.isArray(v) && v.length === 0) ||
     (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0)
@@ -59,6 +63,16 @@ export class Judge {
 
   compare(path: string, expected: unknown, actual: unknown): void {
     if (isProse(expected)) return;
+    // A long list is compared row by row; a list of the wrong length is reported without its rows.
+    if (actual instanceof RowList) {
+      if (!Array.isArray(expected) || expected.length !== actual.length) {
+        if (expected !== null || actual.length > 0)
+          this.mismatches.push({ path, expected, actual: `a list of ${actual.length} entries` });
+        return;
+      }
+      expected.forEach((e, i) => this.compare(`${path}[${i}]`, e, actual.row(i)));
+      return;
+    }
     if (expected === null) {
       if (!isEmpty(actual)) this.mismatches.push({ path, expected, actual });
       return;

@@ -1,41 +1,89 @@
 // Entry point of the engine: a parsed case/scenario file in, a results document out (case-format.md §5).
-// Bad input in one case gives that case an error and no steps; the other cases still run.
+// Bad input in one case gives that case an error and no steps; the other cases still run. Results go to a
+// sink step by step, so the CLI can stream a 1 TiB guest's output without holding it.
 
-import { BudgetExceeded } from '../budget';
+import { RunTally, WorkBudget } from '../budget';
 import { DEFAULT_KERNEL, parseProfile } from '../profile';
 import { CASE_SCHEMA, caseSchema, environment, fileSchema, type CaseInput } from '../scenario/schema';
+import { screenDocument } from '../scenario/screen';
 import { parseInput } from '../scenario/validate';
-import { KernelBug } from '../vfio/iommu';
+import { KernelBug, VendorBlocked, type StepTrace } from '../vfio/iommu';
 import { applyOverrides, buildSim } from './env';
 import { finalState } from './final';
 import { vendorCallbackOutputs } from './outputs';
-import { OPS } from './ops';
+import { opDef } from './ops';
+import type { OpDef } from './ops/registry';
+import { RowList } from './rows';
 import type { Sim } from './sim';
 import { RESULTS_SCHEMA, type CaseResult, type ResultsDoc, type RunOptions, type StepResult } from './types';
 
-export function runFile(doc: unknown, opts: RunOptions = {}): ResultsDoc {
+/** Where a run's results go, in document order. */
+export interface ResultSink {
+  /** The whole file was refused: no case runs. */
+  fileError(error: string): void;
+  beginCase(id: string, kernel: string): void;
+  step(s: StepResult): void;
+  endCase(final: Record<string, unknown>, error?: string): void;
+  /** After the last case: non-fatal findings such as unknown keys. */
+  end(warnings: string[]): void;
+}
+
+/** Runs a file into a sink. */
+export function runFileTo(doc: unknown, opts: RunOptions, sink: ResultSink): void {
   const warnings: string[] = [];
+  const screened = screenDocument(doc);
+  if (screened) return sink.fileError(screened);
   const file = parseInput(fileSchema, doc, !!opts.strict, warnings, 'file');
   if (!file.ok) {
     const schema = (doc as { schema?: unknown } | null)?.schema;
     const why =
       schema !== CASE_SCHEMA ? `not a "${CASE_SCHEMA}" file (schema is ${JSON.stringify(schema)})` : file.error;
-    return { schema: RESULTS_SCHEMA, error: why, cases: [] };
+    return sink.fileError(why);
   }
-  const cases: CaseResult[] = [];
-  for (const raw of file.value.cases) {
-    const id = (raw as { id?: unknown } | null)?.id;
-    if (opts.caseId !== undefined && id !== opts.caseId) continue;
-    cases.push(runCase(raw, file.value.environments, opts, warnings));
-  }
-  if (opts.caseId !== undefined && cases.length === 0) {
-    return { schema: RESULTS_SCHEMA, error: `no case with id "${opts.caseId}"`, cases: [] };
-  }
-  return { schema: RESULTS_SCHEMA, cases, ...(warnings.length ? { warnings } : {}) };
+  const idOf = (raw: unknown) => (raw as { id?: unknown } | null)?.id;
+  const selected = file.value.cases.filter((raw) => opts.caseId === undefined || idOf(raw) === opts.caseId);
+  if (opts.caseId !== undefined && selected.length === 0) return sink.fileError(`no case with id "${opts.caseId}"`);
+  const tally = opts.tally ?? new RunTally(opts.runBudget);
+  for (const raw of selected) runCase(raw, file.value.environments, { ...opts, tally }, warnings, sink);
+  sink.end(warnings);
 }
 
-function failed(id: string, kernel: string, error: string): CaseResult {
-  return { id, kernel, steps: [], final: {}, error };
+/** Collects what a run reports into one results document. */
+export function collectingSink(): ResultSink & { doc: ResultsDoc } {
+  let current: CaseResult | null = null;
+  const doc: ResultsDoc = { schema: RESULTS_SCHEMA, cases: [] };
+  return {
+    doc,
+    fileError(error) {
+      doc.error = error;
+    },
+    beginCase(id, kernel) {
+      current = { id, kernel, steps: [], final: {} };
+      doc.cases.push(current);
+    },
+    step(s) {
+      current!.steps.push(s);
+    },
+    endCase(final, error) {
+      current!.final = final;
+      if (error !== undefined) current!.error = error;
+    },
+    end(warnings) {
+      if (warnings.length) doc.warnings = warnings;
+    },
+  };
+}
+
+export function runFile(doc: unknown, opts: RunOptions = {}): ResultsDoc {
+  const sink = collectingSink();
+  runFileTo(doc, opts, sink);
+  // A refused file has no cases; its document reads {schema, error, cases}.
+  return sink.doc.error !== undefined ? { schema: RESULTS_SCHEMA, error: sink.doc.error, cases: [] } : sink.doc;
+}
+
+function failed(sink: ResultSink, id: string, kernel: string, error: string): void {
+  sink.beginCase(id, kernel);
+  sink.endCase({}, error);
 }
 
 export function runCase(
@@ -43,17 +91,19 @@ export function runCase(
   environments: Record<string, unknown>,
   opts: RunOptions,
   warnings: string[],
-): CaseResult {
+  sink: ResultSink,
+): void {
   const rawId = (raw as { id?: unknown } | null)?.id;
   const label = typeof rawId === 'string' ? rawId : '(no id)';
   const parsed = parseInput(caseSchema, raw, !!opts.strict, warnings, `case ${label}`);
-  if (!parsed.ok) return failed(label, opts.kernel ?? DEFAULT_KERNEL, parsed.error);
+  if (!parsed.ok) return failed(sink, label, opts.kernel ?? DEFAULT_KERNEL, parsed.error);
   const c = parsed.value;
   let envRaw: Record<string, unknown> = {};
   if (typeof c.env === 'string') {
-    const named = environments[c.env];
+    const named = Object.hasOwn(environments, c.env) ? environments[c.env] : undefined;
     if (!named || typeof named !== 'object')
       return failed(
+        sink,
         c.id,
         opts.kernel ?? c.kernel ?? DEFAULT_KERNEL,
         `environment "${c.env}" is not defined in this file`,
@@ -63,25 +113,35 @@ export function runCase(
     envRaw = c.env;
   }
   let kernelVersion = opts.kernel ?? c.kernel ?? (typeof envRaw.kernel === 'string' ? envRaw.kernel : DEFAULT_KERNEL);
+  let build: (replay: boolean) => Sim;
   try {
     const overridden = c.env_overrides ? applyOverrides(envRaw, c.env_overrides) : envRaw;
     const env = parseInput(environment, overridden, !!opts.strict, warnings, `case ${c.id} environment`);
-    if (!env.ok) return failed(c.id, kernelVersion, env.error);
+    if (!env.ok) return failed(sink, c.id, kernelVersion, env.error);
     kernelVersion = opts.kernel ?? c.kernel ?? env.value.kernel ?? DEFAULT_KERNEL;
     const profile = parseProfile(kernelVersion);
+    kernelVersion = profile.version;
     const stepErr = validateSteps(c);
-    if (stepErr) return failed(c.id, profile.version, stepErr);
-    const build = () => buildSim(env.value, profile, opts.stepBudget);
-    return { id: c.id, kernel: profile.version, ...runSteps(build, c) };
+    if (stepErr) return failed(sink, c.id, profile.version, stepErr);
+    // A replay redoes work the run has already paid for, so it runs outside the run's tally.
+    build = (replay) =>
+      buildSim(
+        env.value,
+        profile,
+        new WorkBudget(opts.stepBudget, replay ? new RunTally(Infinity) : opts.tally, opts.progress),
+      );
   } catch (e) {
-    return failed(c.id, kernelVersion, e instanceof Error ? e.message : String(e));
+    return failed(sink, c.id, kernelVersion, e instanceof Error ? e.message : String(e));
   }
+  sink.beginCase(c.id, kernelVersion);
+  const r = runSteps(build, c, sink);
+  sink.endCase(r.final, r.error);
 }
 
 /** Every step's op and arguments are checked before anything runs ($refs stand in as 0). */
 function validateSteps(c: CaseInput): string | null {
   for (const [i, s] of c.steps.entries()) {
-    const def = OPS[s.op];
+    const def = opDef(s.op);
     if (!def) return `steps[${i}]: unknown op "${s.op}"`;
     const r = def.args.safeParse(replaceRefs(s.args, () => '0x0'));
     if (!r.success) return `steps[${i}] (${s.op}): ${formatIssues(r.error.issues)}`;
@@ -103,66 +163,134 @@ export function formatIssues(issues: ReadonlyArray<{ path: PropertyKey[]; messag
   return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') + ': ' : ''}${i.message}`).join('; ');
 }
 
+/** A step whose caller sleeps in vfio_wait (5.12–6.2): it runs again each time a later step wakes it. */
+interface Parked {
+  step: number;
+  op: string;
+  run: (sim: Sim) => Record<string, unknown>;
+}
+
 /**
- * Runs the steps in order. A step stopped by the simulator (work budget, bad $ref) may have changed the
- * state half-way, which no kernel state corresponds to; the state before it is rebuilt by replaying the
- * earlier steps on a fresh Sim (the engine is deterministic), so `final` is the last consistent state.
+ * Runs one op; a BLOCKED result parks it, and a step that wakes the vaddr waiters runs the parked ones
+ * again (from the top, as the kernel's `goto again` does), reporting those that now finish under `woken`.
+ */
+function perform(
+  sim: Sim,
+  op: string,
+  def: OpDef,
+  args: unknown,
+  step: number,
+  parked: Parked[],
+): Record<string, unknown> {
+  const out = def.run(sim, args);
+  const trace = sim.iommu.trace;
+  if (out.ret === 'BLOCKED') {
+    parked.push({ step, op, run: (again) => def.run(again, args) });
+    return out;
+  }
+  if (!trace.wokeVaddrWaiters || parked.length === 0) return out;
+  const woken: Array<Record<string, unknown>> = [];
+  for (const p of [...parked]) {
+    const [pathLength, reason] = [trace.path.length, trace.reason];
+    trace.reason = null;
+    const r = p.run(sim);
+    const entry = { step: p.step, op: p.op, ...r, path: trace.path.splice(pathLength), reason: trace.reason };
+    trace.reason = reason;
+    if (r.ret === 'BLOCKED') continue;
+    parked.splice(parked.indexOf(p), 1);
+    woken.push(entry);
+  }
+  return woken.length > 0 ? { ...out, woken } : out;
+}
+
+/**
+ * Runs the steps in order, each result to the sink as soon as it is known. A step stopped by the simulator
+ * (work budget, bad $ref) may have changed the state half-way, which no kernel state corresponds to; the
+ * state before it is rebuilt by replaying the earlier steps on a fresh Sim (the engine is deterministic),
+ * so `final` is the last consistent state.
  */
 function runSteps(
-  build: () => Sim,
+  build: (replay: boolean) => Sim,
   c: CaseInput,
-): { steps: StepResult[]; final: Record<string, unknown>; error?: string } {
-  let sim = build();
-  const done: Array<{ run: (sim: Sim) => void }> = [];
-  const steps: StepResult[] = [];
+  sink: ResultSink,
+): { final: Record<string, unknown>; error?: string } {
+  let sim = build(false);
+  let parked: Parked[] = [];
+  const done: Array<(sim: Sim, parked: Parked[]) => void> = [];
+  // What later steps may $ref: each step's outputs without its long lists, which the sink has written.
+  const refs: Array<Record<string, unknown>> = [];
   let stopped: string | null = null;
   let error: string | undefined;
-  for (const s of c.steps) {
+  const report = (r: StepResult) => {
+    refs.push(Object.fromEntries(Object.entries(r).filter(([, v]) => !(v instanceof RowList))));
+    sink.step(r);
+  };
+  for (const [index, s] of c.steps.entries()) {
     if (stopped) {
-      steps.push({ op: s.op, ret: null, skipped: stopped });
+      report({ op: s.op, ret: null, skipped: stopped });
       continue;
     }
-    const def = OPS[s.op]!;
+    const def = opDef(s.op)!;
     const trace = sim.iommu.beginStep();
     try {
       const args = def.args.parse(
         replaceRefs(s.args, (ref) => {
           const m = /^steps\[(\d+)\]\.(\w+)$/.exec(ref)!;
-          const v = steps[Number(m[1])]?.[m[2]!];
+          const step = refs[Number(m[1])];
+          const v = step && Object.hasOwn(step, m[2]!) ? step[m[2]!] : undefined;
           if (v === undefined || v === null) throw new Error(`$ref ${ref}: that step has no output "${m[2]}"`);
           return v;
         }),
       );
-      const out = def.run(sim, args);
-      done.push({ run: (again) => def.run(again, args) });
-      steps.push({
-        op: s.op,
-        ret: null,
-        ...out,
-        explain: { entry: def.entry, path: trace.path, reason: trace.reason },
-      } as StepResult);
+      const out = perform(sim, s.op, def, args, index, parked);
+      done.push((again, p) => void perform(again, s.op, def, args, index, p));
+      report({ op: s.op, ret: null, ...out, explain: explain(def.entry, trace) } as StepResult);
     } catch (e) {
-      if (e instanceof KernelBug) {
-        steps.push({
+      if (e instanceof KernelBug || e instanceof VendorBlocked) {
+        const bug = e instanceof KernelBug;
+        report({
           op: s.op,
-          ret: 'KERNEL_BUG',
+          ret: bug ? 'KERNEL_BUG' : 'BLOCKED',
           ...vendorCallbackOutputs(sim),
-          locked_vm_pages: sim.mm.lockedVm,
-          explain: { entry: def.entry, path: trace.path, reason: e.message },
+          locked_vm_pages: sim.mm.lockedVmOut,
+          explain: { ...explain(def.entry, trace), reason: e.message },
         });
-        stopped = 'after KERNEL_BUG';
+        stopped = bug ? 'after KERNEL_BUG' : 'after BLOCKED: the vendor driver sleeps in vfio_wait';
       } else {
-        const msg = e instanceof BudgetExceeded || e instanceof Error ? e.message : String(e);
-        steps.push({ op: s.op, ret: null, sim_error: msg });
+        const msg = simulatorMessage(e);
+        report({ op: s.op, ret: null, sim_error: msg });
         stopped = 'after a simulator error';
-        error = `steps[${steps.length - 1}] (${s.op}): ${msg}`;
-        sim = build();
+        error = `steps[${index}] (${s.op}): ${msg}`;
+        sim = build(true);
+        parked = [];
         for (const d of done) {
           sim.iommu.beginStep();
-          d.run(sim);
+          d(sim, parked);
         }
       }
     }
   }
-  return { steps, final: finalState(sim), ...(error ? { error } : {}) };
+  const final = finalState(sim);
+  if (parked.length > 0) final.blocked_steps = parked.map((p) => p.step);
+  return { final, ...(error ? { error } : {}) };
+}
+
+/**
+ * What a step the simulator stopped says: its own messages as they are; a JavaScript error (a TypeError or
+ * RangeError from a shape nobody checked) is the model's bug, said as one.
+ */
+function simulatorMessage(e: unknown): string {
+  if (e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError || e instanceof SyntaxError)
+    return `the model failed on this step (${e.name}: ${e.message}); this is a bug in vgpu-dma-viz, please report it with the scenario`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** What the step explains: its kernel entry, the functions it went through, why an errno came back, WARNs. */
+function explain(entry: string, trace: StepTrace): Record<string, unknown> {
+  return {
+    entry,
+    path: trace.path,
+    reason: trace.reason,
+    ...(trace.warnings.length ? { warnings: trace.warnings } : {}),
+  };
 }

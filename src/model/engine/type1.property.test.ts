@@ -5,7 +5,8 @@ import { parseProfile } from '../profile';
 import { environment } from '../scenario/schema';
 import { buildSim } from './env';
 import { finalState } from './final';
-import { OPS } from './ops';
+import { materialize } from './rows';
+import { runOp } from './ops';
 import type { Sim } from './sim';
 
 // ---- the small world both models run in ----
@@ -181,9 +182,8 @@ const worldArb: fc.Arbitrary<World> = fc
 // ---- running one op on both ----
 
 function runModel(sim: Sim, name: string, args: Record<string, unknown>): Record<string, unknown> {
-  const def = OPS[name]!;
   sim.iommu.beginStep();
-  return def.run(sim, def.args.parse(args));
+  return runOp(sim, name, args);
 }
 
 function attachedIommuIds(sim: Sim): string[] {
@@ -259,7 +259,7 @@ function runsOf(pages: Map<number, number>): number[][] {
 
 /** Agreement on every observable, and the invariants, after a step. */
 function compare(sim: Sim, ref: ReferenceType1): void {
-  const f = finalState(sim) as {
+  const f = materialize(finalState(sim)) as {
     locked_vm_pages: number;
     dma_avail: number;
     vfio_dma: Array<{ iova: string; size: string; vaddr: string; iommu_mapped: boolean }>;

@@ -1,6 +1,8 @@
 // The runner's result document (case-format.md §5): what one engine produces for the CLI, the unit
 // tests and the Web Worker alike.
 
+import type { RunTally } from '../budget';
+
 export const RESULTS_SCHEMA = 'vgpu-dma-sim/results/1';
 
 export type StepRet = number | string | null;
@@ -42,4 +44,10 @@ export interface RunOptions {
   strict?: boolean;
   /** Work units one step may spend (see budget.ts). */
   stepBudget?: number;
+  /** Work units the whole run may spend. */
+  runBudget?: number;
+  /** A tally shared with other runs (compare runs one file per vendor model under one bound). */
+  tally?: RunTally;
+  /** Called every few milliseconds of work (the worker's heartbeat). */
+  progress?: () => void;
 }

@@ -44,7 +44,10 @@ export const HUGEPAGE_UNIT = { '2M': 512, '1G': 262144 } as const;
 export class ProcessMemory {
   readonly regions: Region[];
 
-  constructor(specs: RegionSpec[], budget: WorkBudget) {
+  constructor(
+    specs: RegionSpec[],
+    private readonly budget: WorkBudget,
+  ) {
     this.regions = specs
       .map((s) => ({
         ...s,
@@ -91,18 +94,28 @@ export class ProcessMemory {
     return out;
   }
 
-  /** How many of pfns [pfn, pfn + n) are invalid or reserved (is_invalid_reserved_pfn): the PFNMAP regions' frames. */
+  /**
+   * How many of pfns [pfn, pfn + n) are invalid or reserved (is_invalid_reserved_pfn): the frames of the
+   * PFNMAP regions. A frame is asked about once however many mappings reach it: two mmaps of one BAR are
+   * two regions over the same frames, and put_pfn asks only whether the pfn itself is reserved.
+   */
   countReserved(pfn: number, n: number): number {
-    let count = 0;
+    const hits: Array<{ lo: number; hi: number; r: Region }> = [];
     for (const r of this.regions) {
       if (r.backing !== 'vm_pfnmap_reserved') continue;
-      const step = r.layout === 'stride' ? r.stride : 1;
       const lo = Math.max(pfn, r.firstPfn);
-      const hi = Math.min(pfn + n, r.firstPfn + (r.npages - 1) * step + 1);
-      if (hi <= lo) continue;
-      count +=
-        step === 1 ? hi - lo : Math.floor((hi - 1 - r.firstPfn) / step) - Math.ceil((lo - r.firstPfn) / step) + 1;
+      const hi = Math.min(pfn + n, r.firstPfn + (r.npages - 1) * strideOf(r) + 1);
+      if (hi > lo) hits.push({ lo, hi, r });
     }
+    if (hits.length === 0) return 0;
+    if (hits.length === 1) return framesIn(hits[0]!.r, hits[0]!.lo, hits[0]!.hi);
+    if (hits.every((h) => strideOf(h.r) === 1)) return unionLength(hits);
+    // Overlapping strided BAR mappings: rare enough to ask frame by frame.
+    const lo = Math.min(...hits.map((h) => h.lo));
+    const hi = Math.max(...hits.map((h) => h.hi));
+    this.budget.spend(hi - lo, 'counting reserved frames of overlapping mappings');
+    let count = 0;
+    for (let f = lo; f < hi; f++) if (hits.some((h) => f >= h.lo && f < h.hi && isFrameOf(h.r, f))) count++;
     return count;
   }
 
@@ -111,6 +124,34 @@ export class ProcessMemory {
     const r = this.find(vpfn);
     return r ? pfnAt(r, vpfn - r.vaddrPfn) : -1;
   }
+}
+
+function strideOf(r: Region): number {
+  return r.layout === 'stride' ? r.stride : 1;
+}
+
+function isFrameOf(r: Region, f: number): boolean {
+  return (f - r.firstPfn) % strideOf(r) === 0;
+}
+
+/** Frames of a contiguous or strided region inside [lo, hi), lo and hi within its span. */
+function framesIn(r: Region, lo: number, hi: number): number {
+  const step = strideOf(r);
+  if (step === 1) return hi - lo;
+  return Math.floor((hi - 1 - r.firstPfn) / step) - Math.ceil((lo - r.firstPfn) / step) + 1;
+}
+
+/** Length of the union of intervals [lo, hi). */
+function unionLength(spans: Array<{ lo: number; hi: number }>): number {
+  const sorted = [...spans].sort((a, b) => a.lo - b.lo);
+  let total = 0;
+  let end = -Infinity;
+  for (const { lo, hi } of sorted) {
+    if (hi <= end) continue;
+    total += hi - Math.max(lo, end);
+    end = hi;
+  }
+  return total;
 }
 
 function pfnAt(r: Region, k: number): number {

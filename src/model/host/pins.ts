@@ -1,18 +1,39 @@
 // Host frames and their pin counts (the page refcount pins of mm/gup.c), derived on demand the way
 // type1 itself derives them: one pin per page mapped by an IOMMU-backed vfio_dma (read back from the
 // first domain, as vfio_unmap_unpin does) plus one per vfio_pfn. Reserved frames are never pinned.
+// Extents, not pages: a 1 TiB guest on 2 MiB pages is half a million runs, swept in sorted typed arrays.
 
 import type { VfioIommu } from '../vfio/iommu';
 
-export interface PinExtent {
-  pfn: number;
-  npages: number;
-  pins: number;
+/** Sorted, merged runs of host frames with at least one pin: run i is pfn[i] .. pfn[i] + npages[i] − 1. */
+export interface PinExtents {
+  length: number;
+  pfn: Float64Array;
+  npages: Float64Array;
+  pins: Uint32Array;
 }
 
-/** Sorted, merged extents of host frames with at least one pin. */
-export function hostPinExtents(iommu: VfioIommu): PinExtent[] {
-  const edges: number[] = [];
+/** A growable list of numbers in a Float64Array, so it can be sorted natively. */
+class Numbers {
+  data = new Float64Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = v;
+  }
+  sorted(): Float64Array {
+    return this.data.subarray(0, this.length).sort();
+  }
+}
+
+export function hostPinExtents(iommu: VfioIommu): PinExtents {
+  // Each pinned run adds +1 at its first frame and −1 after its last; a sweep of both, in order, counts.
+  const starts = new Numbers();
+  const ends = new Numbers();
   const first = iommu.firstDomain;
   if (first) {
     for (const dma of iommu.dmaList.items) {
@@ -21,38 +42,60 @@ export function hostPinExtents(iommu: VfioIommu): PinExtent[] {
         const lo = Math.max(iovaPfn, dma.iovaPfn);
         const n = Math.min(iovaPfn + pages, dma.endPfn) - lo;
         const pfn = physPfn + (lo - iovaPfn);
-        if (iommu.memory.countReserved(pfn, n) < n) edges.push(pfn, 1, pfn + n, -1);
+        if (iommu.memory.countReserved(pfn, n) < n) {
+          starts.push(pfn);
+          ends.push(pfn + n);
+        }
       });
     }
   }
   for (const dma of iommu.dmaList.items) {
-    for (const v of dma.pfnList.values()) if (!v.reserved) edges.push(v.pfn, 1, v.pfn + 1, -1);
+    for (const v of dma.pfnList.values()) {
+      if (v.reserved) continue;
+      starts.push(v.pfn);
+      ends.push(v.pfn + 1);
+    }
   }
-  const order: number[] = [];
-  for (let i = 0; i < edges.length; i += 2) order.push(i);
-  order.sort((a, b) => edges[a]! - edges[b]!);
-  const out: PinExtent[] = [];
+  const s = starts.sorted();
+  const e = ends.sorted();
+  const out = { pfn: new Numbers(), npages: new Numbers(), pins: [] as number[] };
   let pins = 0;
   let at = 0;
-  for (const i of order) {
-    const pfn = edges[i]!;
+  let i = 0;
+  let j = 0;
+  while (i < s.length || j < e.length) {
+    // Ends before starts at the same frame: the order does not change any run, only where it is cut.
+    const isEnd = j < e.length && (i >= s.length || e[j]! <= s[i]!);
+    const pfn = isEnd ? e[j++]! : s[i++]!;
     if (pins > 0 && pfn > at) {
-      const last = out[out.length - 1];
-      if (last && last.pfn + last.npages === at && last.pins === pins) last.npages += pfn - at;
-      else out.push({ pfn: at, npages: pfn - at, pins });
+      const k = out.pins.length - 1;
+      if (k >= 0 && out.pfn.data[k]! + out.npages.data[k]! === at && out.pins[k] === pins)
+        out.npages.data[k]! += pfn - at;
+      else {
+        out.pfn.push(at);
+        out.npages.push(pfn - at);
+        out.pins.push(pins);
+      }
     }
-    pins += edges[i + 1]!;
+    pins += isEnd ? -1 : 1;
     at = pfn;
   }
-  return out;
+  const n = out.pins.length;
+  return {
+    length: n,
+    pfn: out.pfn.data.slice(0, n),
+    npages: out.npages.data.slice(0, n),
+    pins: Uint32Array.from(out.pins),
+  };
 }
 
 export function hostPinTotals(iommu: VfioIommu): { pages: number; pins: number } {
+  const x = hostPinExtents(iommu);
   let pages = 0;
   let pins = 0;
-  for (const e of hostPinExtents(iommu)) {
-    pages += e.npages;
-    pins += e.npages * e.pins;
+  for (let i = 0; i < x.length; i++) {
+    pages += x.npages[i]!;
+    pins += x.npages[i]! * x.pins[i]!;
   }
   return { pages, pins };
 }

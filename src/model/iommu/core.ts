@@ -190,10 +190,6 @@ export class IommuDomain {
     return this.table.tablesAllocated;
   }
 
-  leaves(): Array<{ iova: bigint; level: number; value: number }> {
-    return this.table.leaves().map((l) => ({ iova: addrOf(l.iovaPfn), level: l.level, value: l.value }));
-  }
-
   level1Tables(): Array<{ covers: [bigint, bigint]; usedEntries: number }> {
     return this.table
       .level1Tables()

@@ -165,7 +165,9 @@ export class IovaDomain {
     const align = sizeAligned ? 2 ** orderBase2(size) : 1;
     if (kernel.iovaHasMax32(this.profile) && L <= this.dma32bitPfn && size >= this.max32AllocSize) return null;
     let curr: RbNode | null = L <= this.dma32bitPfn ? this.cached32Node! : this.cachedNode!;
-    const retryPfn = curr.hi;
+    // retry_pfn: the cached node's pfn_hi; before the overflow fix pfn_hi + 1, which wraps to 0 for the anchor.
+    const fixed = kernel.iovaRetryStartsAboveCached(this.profile);
+    const retryPfn = fixed ? curr.hi : curr === this.anchor ? 0 : curr.hi + 1;
     let high = L;
     let low = this.startPfn;
     let newPfn: number;
@@ -179,7 +181,7 @@ export class IovaDomain {
       if (high >= size && newPfn >= low) break;
       if (kernel.iovaHasRetryPass(this.profile) && low === this.startPfn && retryPfn < L) {
         high = L;
-        low = retryPfn + 1;
+        low = fixed ? retryPfn + 1 : retryPfn;
         curr = this.findLimit(L);
         continue;
       }

@@ -2,7 +2,8 @@
 // thousands of pin chunks or map calls cost 40 bytes each, with no per-row object and no copying as the
 // log grows. No kernel analogue.
 
-const BLOCK_ROWS = 4096;
+const BLOCK_SHIFT = 12;
+const BLOCK_ROWS = 1 << BLOCK_SHIFT;
 const STRIDE = 5;
 
 export class ColumnLog<K extends string> {
@@ -46,7 +47,12 @@ export class ColumnLog<K extends string> {
   }
 
   get(i: number, f: K): number {
-    const blk = this.blocks[Math.floor(i / BLOCK_ROWS)]!;
-    return blk[(i % BLOCK_ROWS) * STRIDE + this.fields.indexOf(f)]!;
+    return this.at(i, this.fields.indexOf(f));
+  }
+
+  /** Row i, field number `field` (its index in `fields`). */
+  at(i: number, field: number): number {
+    // i < 2^31 always (a log that long would not fit in memory), so the bit operations are exact.
+    return this.blocks[i >>> BLOCK_SHIFT]![(i & (BLOCK_ROWS - 1)) * STRIDE + field]!;
   }
 }

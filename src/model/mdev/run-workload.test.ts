@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildSim } from '../engine/env';
-import { OPS } from '../engine/ops';
+import { runOp } from '../engine/ops';
 import type { Sim } from '../engine/sim';
 import { parseProfile } from '../profile';
 import { environment } from '../scenario/schema';
@@ -30,7 +30,7 @@ function vm(vendor: Record<string, string>): Sim {
 
 function run(s: Sim, name: string, args: Record<string, unknown>): Record<string, unknown> {
   s.iommu.beginStep();
-  return OPS[name]!.run(s, OPS[name]!.args.parse(args));
+  return runOp(s, name, args);
 }
 
 const workload = (pageSize: '4K' | '2M') => ({

@@ -3,6 +3,7 @@
 // summed over the accesses, lookups as mean and max nodes or levels visited per access, and sampled
 // along the way (at most SAMPLES points) so the page can chart how each design grows.
 
+import { WORKLOAD_ACCESS_UNITS } from '../budget';
 import type { Sim } from '../engine/sim';
 import { PageBits } from '../lib/page-bits';
 import { dmaCosts, type VgpuDriver } from './vgpu';
@@ -100,7 +101,7 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
   let i = 0;
   for (; i < w.ops; i++) {
     if (i > 0 && i % every === 0) sample(i);
-    sim.budget.spend(unit, 'running the workload');
+    sim.budget.spend(unit * WORKLOAD_ACCESS_UNITS, 'running the workload');
     sim.iommu.trace.clear();
     const u = nextUnit();
     if (resident.has(u)) continue;

@@ -4,7 +4,8 @@ import { ReferenceType1, type RefRegion } from '../../testing/reference-type1';
 import { VENDOR_CONFIGS } from '../engine/compare';
 import { buildSim } from '../engine/env';
 import { finalState } from '../engine/final';
-import { OPS } from '../engine/ops';
+import { materialize } from '../engine/rows';
+import { runOp } from '../engine/ops';
 import type { Sim } from '../engine/sim';
 import { parseProfile } from '../profile';
 import { environment } from '../scenario/schema';
@@ -82,7 +83,7 @@ function referenceSim(mixed: boolean): ReferenceType1 {
 
 function run(s: Sim, name: string, args: Record<string, unknown>): Record<string, unknown> {
   s.iommu.beginStep();
-  return OPS[name]!.run(s, OPS[name]!.args.parse(args));
+  return runOp(s, name, args);
 }
 
 /** The host page behind QEMU's vaddr for iova page `page` (what the device must reach), or null if unmapped. */
@@ -279,7 +280,7 @@ describe('every vGPU vendor model against type1 and the page-level reference', (
             expect(fits && inOne).toBe(false);
           }
         }
-        const f = finalState(s) as { locked_vm_pages: number; pfn_list: Array<{ iova: string }> };
+        const f = materialize(finalState(s)) as { locked_vm_pages: number; pfn_list: Array<{ iova: string }> };
         const pinned = f.pfn_list.map((p) => Number(BigInt(p.iova) >> 12n)).sort((a, b) => a - b);
         expect(pinned).toEqual(expected.pinned());
         expect(v.entries).toBe(expected.count());

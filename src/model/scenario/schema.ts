@@ -34,6 +34,9 @@ export type Ref = z.infer<typeof ref>;
 
 export const u64OrRef = z.union([ref, u64]);
 
+/** An IOMMU driver supports at least one page size; a bitmap of 0 has no smallest page to map with. */
+const pgsizeBitmap = u64.refine((v) => v !== 0n, 'a pgsize_bitmap of 0 names no page size the IOMMU supports');
+
 const reservedRegion = z.strictObject({ start: u64, end: u64, type: z.string() });
 
 export const iommuGroup = z.strictObject({
@@ -45,8 +48,8 @@ export const iommuGroup = z.strictObject({
   gaw_bits: z.number().int().min(39).max(57).default(48),
   superpage_support: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(2),
   snoop_control: z.boolean().default(false),
-  pgsize_bitmap: u64.optional(),
-  pgsize_bitmap_before_5_15: u64.optional(),
+  pgsize_bitmap: pgsizeBitmap.optional(),
+  pgsize_bitmap_before_5_15: pgsizeBitmap.optional(),
   aperture: z.tuple([u64, u64]).optional(),
   reserved_regions: z.array(reservedRegion).default([]),
   isolated_msi: z.boolean().default(true).describe('interrupt remapping present; false needs allow_unsafe_interrupts'),

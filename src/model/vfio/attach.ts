@@ -74,7 +74,11 @@ function resvExclude(list: IovaList, regions: Array<{ start: bigint; end: bigint
   return cur.length === 0 ? null : cur;
 }
 
-export function vfioIommuType1AttachGroup(iommu: VfioIommu, spec: GroupSpec, vendor: VendorDriver | null): 0 | Errno {
+export function vfioIommuType1AttachGroup(
+  iommu: VfioIommu,
+  spec: GroupSpec,
+  vendor: VendorDriver | null,
+): 0 | Errno | 'BLOCKED' {
   const t = iommu.trace;
   t.path.push('vfio_iommu_type1_attach_group');
   if (kernel.hasVaddrBusy(iommu.profile) && iommu.vaddrInvalidCount > 0) {
@@ -134,9 +138,16 @@ function attachEmulated(iommu: VfioIommu, spec: EmulatedGroupSpec, vendor: Vendo
  * vfio_iommu_replay: map every existing vfio_dma into the new domain, reading pfns back from the first
  * domain when already mapped, otherwise pinning now (charging all but externally pinned pages).
  */
-function vfioIommuReplay(iommu: VfioIommu, domain: VfioDomain): 0 | Errno {
+function vfioIommuReplay(iommu: VfioIommu, domain: VfioDomain): 0 | Errno | 'BLOCKED' {
   const t = iommu.trace;
   t.path.push('vfio_iommu_replay');
+  if (kernel.hasVaddrAndUnmapAll(iommu.profile) && iommu.vaddrInvalidCount > 0) {
+    t.path.push('vfio_wait_all_valid');
+    return t.fail(
+      'BLOCKED',
+      'a mapping has an invalid vaddr: vfio_wait_all_valid sleeps until QEMU supplies every vaddr (MAP_DMA with VFIO_DMA_MAP_FLAG_VADDR) or the container is closed (then -EFAULT)',
+    );
+  }
   const first = iommu.domains[0]?.domain ?? null;
   const limit = iommu.mm.limitPages;
   const d = domain.domain;

@@ -3,6 +3,7 @@
 // vfio_iommu_populate_bitmap_full, vfio_iova_dirty_bitmap and update_user_bitmap (shift, OR the
 // user's leftover word, copy whole u64 words).
 
+import { OUTPUT_ROW_UNITS } from '../budget';
 import type { Errno } from '../errno';
 import { kernel } from '../profile';
 import type { VfioDma } from './dma';
@@ -19,6 +20,13 @@ export const VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP = 4;
 /** The user's bitmap buffer, zeroed by the caller as the uAPI requires. */
 export interface UserBitmap {
   words: BigUint64Array;
+}
+
+/** The zeroed user buffer of bitmapSize bytes, charged as the words the step will report. */
+export function userBitmap(iommu: VfioIommu, bitmapSize: bigint): UserBitmap {
+  const words = Number(bitmapSize / 8n);
+  iommu.budget.spend(words * OUTPUT_ROW_UNITS, 'reporting the dirty bitmap');
+  return { words: new BigUint64Array(words) };
 }
 
 /** DIRTY_BITMAP_BYTES(n): n bits rounded up to u64 words, in bytes. */
@@ -48,7 +56,8 @@ export function vfioDmaBitmapAlloc(iommu: VfioIommu, dma: VfioDma): 0 | Errno {
   const npages = dma.sizePages / iommu.pgsizePages;
   if (npages > DIRTY_BITMAP_PAGES_MAX)
     return iommu.trace.fail('-EINVAL', 'mapping has more than INT_MAX pages: no dirty bitmap');
-  iommu.budget.spend(npages / 4096, 'allocating a dirty bitmap');
+  // One unit per u64 word: a START over many large mappings allocates them all.
+  iommu.budget.spend(Math.ceil(npages / 64), 'allocating a dirty bitmap');
   dma.bitmap = new Uint8Array(Number(dirtyBitmapBytes(BigInt(npages))) + 8);
   return 0;
 }
@@ -160,7 +169,7 @@ export function vfioIommuType1DirtyPages(
   if (first && first.iovaPfn !== startPfn) return fail('-EINVAL', 'the range starts inside a mapping');
   const last = iommu.dmaList.findDma(endPfn - 1, 1);
   if (last && last.endPfn !== endPfn) return fail('-EINVAL', 'the range ends inside a mapping');
-  const bitmap: UserBitmap = { words: new BigUint64Array(Number(a.bitmapSize / 8n)) };
+  const bitmap = userBitmap(iommu, a.bitmapSize);
   for (const dma of iommu.dmaList.items) {
     if (dma.iovaPfn < startPfn) continue;
     if (dma.iovaPfn > endPfn - 1) break;

@@ -5,7 +5,7 @@
 import type { Errno } from '../errno';
 import { kernel } from '../profile';
 import { markDirty } from './dirty';
-import type { VfioIommu, VfioIommuGroup } from './iommu';
+import { VendorBlocked, type VfioIommu, type VfioIommuGroup } from './iommu';
 import { vfioPinPageExternal, vfioUnpinPageExternal } from './pin';
 
 /**
@@ -18,7 +18,8 @@ export const MAX_EXTERNAL_PINS = 1 << 22;
 export const VFIO_PIN_PAGES_MAX_ENTRIES = 512;
 
 export interface PinResult {
-  ret: number | Errno | null;
+  /** 'BLOCKED': the caller sleeps in vfio_wait (5.12–6.2). */
+  ret: number | Errno | 'BLOCKED' | null;
   pfns: number[] | null;
 }
 
@@ -57,8 +58,11 @@ export function vfioPinPagesPfn(
   iovaPfn: number,
   npage: number,
   prot: number,
-): PinResult {
-  return pinPagesChecked(iommu, caller, iovaPfn, npage, prot, iovaPfn + npage > 2 ** 52);
+): PinResult & { ret: Exclude<PinResult['ret'], 'BLOCKED'> } {
+  const r = pinPagesChecked(iommu, caller, iovaPfn, npage, prot, iovaPfn + npage > 2 ** 52);
+  // The vendor's thread sleeps inside its own call; the model stops the case there rather than resume it.
+  if (r.ret === 'BLOCKED') throw new VendorBlocked(iommu.trace.reason ?? 'vfio_pin_pages sleeps in vfio_wait');
+  return { ret: r.ret, pfns: r.pfns };
 }
 
 function pinPagesChecked(
@@ -114,6 +118,32 @@ export function vfioPinPagesOld(iommu: VfioIommu, caller: PinCaller, userPfn: nu
   return vfioIommuType1PinPages(iommu, caller, { first: 0, npage: userPfn.length, list: userPfn }, prot, false);
 }
 
+/**
+ * 5.12–6.2, the `again:` loop of vfio_iommu_type1_pin_pages: each requested iova goes through
+ * vfio_find_dma_valid. One outside every mapping is -EINVAL; one whose mapping's vaddr is invalid puts the
+ * caller to sleep in vfio_wait until QEMU supplies the vaddr (MAP_DMA with VFIO_DMA_MAP_FLAG_VADDR), the
+ * mapping is removed, or the container closes (then -EFAULT). Mappings that are valid do not wait.
+ */
+function waitForValidVaddrs(iommu: VfioIommu, pages: IovaPages): '-EINVAL' | 'BLOCKED' | null {
+  const t = iommu.trace;
+  t.path.push('vfio_find_dma_valid');
+  for (let i = 0; i < pages.npage; i++) {
+    const iovaPfn = pages.list ? pages.list[i]! : pages.first + i;
+    const dma = iommu.dmaList.findDma(iovaPfn, 1);
+    if (!dma) return t.fail('-EINVAL', `iova 0x${(iovaPfn * 4096).toString(16)} is not inside any mapping`);
+    if (dma.vaddrInvalid) {
+      t.path.push('vfio_wait');
+      return t.fail(
+        'BLOCKED',
+        `iova 0x${(iovaPfn * 4096).toString(16)} lies in the mapping at 0x${(dma.iovaPfn * 4096).toString(16)}, whose vaddr is invalid: ` +
+          'the caller sleeps in vfio_wait (TASK_KILLABLE) until VFIO_IOMMU_MAP_DMA with VFIO_DMA_MAP_FLAG_VADDR supplies it, ' +
+          'the mapping is unmapped, or the container is closed (then -EFAULT)',
+      );
+    }
+  }
+  return null;
+}
+
 /** vfio_iommu_type1_pin_pages: per page, reuse a vfio_pfn (ref++) or pin and charge a new one; unwind on error. */
 function vfioIommuType1PinPages(
   iommu: VfioIommu,
@@ -127,12 +157,12 @@ function vfioIommuType1PinPages(
   t.path.push('vfio_iommu_type1_pin_pages');
   if (!iommu.v2) return { ret: t.fail('-EACCES', 'external pinning needs a TYPE1v2 container'), pfns: null };
   if (kernel.hasVaddrAndUnmapAll(p) && iommu.vaddrInvalidCount > 0) {
-    return kernel.hasVaddrBusy(p)
-      ? { ret: t.fail('-EBUSY', 'a mapping has an invalid vaddr (VFIO_UPDATE_VADDR in progress)'), pfns: null }
-      : {
-          ret: t.fail('-EINTR', 'vfio_wait_all_valid blocks until the vaddr is re-supplied; a signal ends the wait'),
-          pfns: null,
-        };
+    if (kernel.hasVaddrBusy(p)) {
+      t.warnings.push('WARN_ONCE(iommu->vaddr_invalid_count): vfio_pin_pages not allowed with VFIO_UPDATE_VADDR');
+      return { ret: t.fail('-EBUSY', 'a mapping has an invalid vaddr (VFIO_UPDATE_VADDR in progress)'), pfns: null };
+    }
+    const blocked = waitForValidVaddrs(iommu, pages);
+    if (blocked) return { ret: blocked, pfns: null };
   }
   if (iommu.deviceList.length === 0)
     return { ret: t.fail('-EINVAL', 'no device is registered for DMA-unmap notification'), pfns: null };
@@ -183,7 +213,7 @@ function vfioIommuType1PinPages(
   if (err) {
     for (let j = 0; j < i; j++) {
       const dma = iommu.dmaList.findDma(at(j), 1);
-      if (dma) vfioUnpinPageExternal(dma, at(j), doAccounting);
+      if (dma) vfioUnpinPageExternal(iommu, dma, at(j), doAccounting);
     }
     return { ret: err, pfns: null };
   }
@@ -207,7 +237,7 @@ export function vfioUnpinPages(iommu: VfioIommu, iovaPfn: number, npage: number)
   for (; i < npage; i++) {
     const dma = iommu.dmaList.findDma(iovaPfn + i, 1);
     if (!dma) break;
-    vfioUnpinPageExternal(dma, iovaPfn + i, doAccounting);
+    vfioUnpinPageExternal(iommu, dma, iovaPfn + i, doAccounting);
   }
   return i > 0 ? i : t.fail('-EINVAL', 'the first page is not inside any mapping');
 }

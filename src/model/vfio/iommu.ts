@@ -78,6 +78,10 @@ export class StepTrace {
   readonly path: string[] = [];
   /** Why an errno came back, in kernel words. */
   reason: string | null = null;
+  /** WARN_ON splats the step triggered, in kernel words. */
+  readonly warnings: string[] = [];
+  /** The step called wake_up_all(&iommu->vaddr_wait): callers asleep in vfio_wait look again. */
+  wokeVaddrWaiters = false;
 
   fail<T>(errno: T, reason: string): T {
     if (this.reason === null) this.reason = reason;
@@ -93,6 +97,8 @@ export class StepTrace {
     if (this.type1Pins.length > 0) this.type1Pins.length = 0;
     if (this.type1Unpins.length > 0) this.type1Unpins.length = 0;
     if (this.path.length > 0) this.path.length = 0;
+    if (this.warnings.length > 0) this.warnings.length = 0;
+    this.wokeVaddrWaiters = false;
     this.reason = null;
   }
 }
@@ -101,6 +107,14 @@ export class KernelBug extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'KernelBug';
+  }
+}
+
+/** A vendor driver's vfio_pin_pages went to sleep in vfio_wait (5.12–6.2): the case stops there. */
+export class VendorBlocked extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VendorBlocked';
   }
 }
 

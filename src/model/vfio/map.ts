@@ -93,6 +93,7 @@ export function vfioDmaDoMap(iommu: VfioIommu, map: MapDmaArgs): 0 | Errno {
     found.vaddrPfn = vaddrPfn;
     found.vaddrInvalid = false;
     iommu.vaddrInvalidCount--;
+    if (!kernel.hasVaddrBusy(p)) iommu.trace.wokeVaddrWaiters = true;
     return 0;
   }
   if (found)

@@ -15,10 +15,12 @@ export interface PinnedChunk {
   reserved: boolean;
 }
 
-/** vfio_lock_acct: charge (npage > 0) or release pages against dma->mm. */
-export function vfioLockAcct(dma: VfioDma, npage: number): 0 | '-ENOMEM' {
+/** vfio_lock_acct: charge (npage > 0) or release pages against dma->mm; a WARN goes into the step's trace. */
+export function vfioLockAcct(iommu: VfioIommu, dma: VfioDma, npage: number): 0 | '-ENOMEM' {
   if (npage === 0) return 0;
-  if (!dma.mm.accountLockedVm(Math.abs(npage), npage > 0, dma.lockCap)) return '-ENOMEM';
+  const r = dma.mm.accountLockedVm(Math.abs(npage), npage > 0, dma.lockCap);
+  if (r.warning) iommu.trace.warnings.push(r.warning);
+  if (!r.ok) return '-ENOMEM';
   dma.lockedVm += npage;
   return 0;
 }
@@ -74,14 +76,14 @@ export function vfioPinPagesRemote(
   if (!rsvd && pinned > 0) {
     const iovaPfn = dma.iovaPfn + (vaddrPfn - dma.vaddrPfn);
     const lockAcct = pinned - countVpfnsIn(dma, iovaPfn, pinned);
-    if (!dma.lockCap && dma.mm.lockedVm + lockAcct > limitPages) {
-      const page = limitPages - dma.mm.lockedVm + 1;
+    const page = dma.mm.firstPageOver(limitPages);
+    if (!dma.lockCap && lockAcct >= page) {
       return trace.fail(
         '-ENOMEM',
-        `RLIMIT_MEMLOCK (${limitPages * 4096}) exceeded at page ${page} of this chunk (locked_vm ${dma.mm.lockedVm}, limit ${limitPages} pages); the chunk's pages are unpinned`,
+        `RLIMIT_MEMLOCK (${limitPages * 4096}) exceeded at page ${page} of this chunk (locked_vm ${dma.mm.lockedVmOut}, limit ${limitPages} pages); the chunk's pages are unpinned`,
       );
     }
-    if (!hole) vfioLockAcct(dma, lockAcct);
+    if (!hole) vfioLockAcct(iommu, dma, lockAcct);
   }
   if (hole) {
     return trace.fail(
@@ -105,7 +107,7 @@ export function vfioUnpinPagesRemote(
   doAccounting: boolean,
 ): number {
   const unlocked = npage - iommu.memory.countReserved(pfn, npage);
-  if (doAccounting) vfioLockAcct(dma, countVpfnsIn(dma, iovaPfn, npage) - unlocked);
+  if (doAccounting) vfioLockAcct(iommu, dma, countVpfnsIn(dma, iovaPfn, npage) - unlocked);
   return unlocked;
 }
 
@@ -122,20 +124,20 @@ export function vfioPinPageExternal(
   if (run === null) {
     return iommu.trace.fail('-EFAULT', `vaddr 0x${(vaddrPfn * 4096).toString(16)} has no VMA`);
   }
-  if (doAccounting && !run.reserved && vfioLockAcct(dma, 1) !== 0) {
+  if (doAccounting && !run.reserved && vfioLockAcct(iommu, dma, 1) !== 0) {
     return iommu.trace.fail('-ENOMEM', `RLIMIT_MEMLOCK exceeded while charging an external pin`);
   }
   return { pfn: run.pfn, reserved: run.reserved };
 }
 
 /** vfio_iova_put_vfio_pfn + vfio_unpin_page_external: drop one reference; at zero unpin and uncharge. */
-export function vfioUnpinPageExternal(dma: VfioDma, iovaPfn: number, doAccounting: boolean): number {
+export function vfioUnpinPageExternal(iommu: VfioIommu, dma: VfioDma, iovaPfn: number, doAccounting: boolean): number {
   const vpfn: VfioPfn | undefined = dma.pfnList.get(iovaPfn);
   if (!vpfn) return 0;
   vpfn.refCount--;
   if (vpfn.refCount > 0) return 0;
   dma.pfnList.delete(iovaPfn);
   const unlocked = vpfn.reserved ? 0 : 1;
-  if (doAccounting) vfioLockAcct(dma, -unlocked);
+  if (doAccounting) vfioLockAcct(iommu, dma, -unlocked);
   return unlocked;
 }

@@ -7,7 +7,7 @@
 import type { Errno } from '../errno';
 import { kernel } from '../profile';
 import type { VfioDma } from './dma';
-import { updateUserBitmap, verifyBitmapSize, type UserBitmap } from './dirty';
+import { updateUserBitmap, userBitmap, verifyBitmapSize, type DirtyPagesArgs, type UserBitmap } from './dirty';
 import { KernelBug, type VfioIommu } from './iommu';
 import { vfioLockAcct, vfioUnpinPagesRemote } from './pin';
 
@@ -15,14 +15,8 @@ export const VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP = 1;
 export const VFIO_DMA_UNMAP_FLAG_ALL = 2;
 export const VFIO_DMA_UNMAP_FLAG_VADDR = 4;
 
-export interface UnmapDmaArgs {
-  argsz: number;
-  flags: number;
-  iova: bigint;
-  size: bigint;
-  bitmapPgsize: bigint;
-  bitmapSize: bigint;
-}
+/** struct vfio_iommu_type1_dma_unmap with its struct vfio_bitmap: the same fields as a bitmap request. */
+export type UnmapDmaArgs = DirtyPagesArgs;
 
 export interface UnmapResult {
   ret: 0 | Errno;
@@ -52,7 +46,7 @@ export function vfioIommuType1UnmapDma(iommu: VfioIommu, unmap: UnmapDmaArgs): U
     const ret = verifyBitmapSize(unmap.size, unmap.bitmapPgsize, unmap.bitmapSize);
     if (ret)
       return keep(t.fail(ret, 'verify_bitmap_size: bitmap size is 0, too large, or smaller than the range needs'));
-    bitmap = { words: new BigUint64Array(Number(unmap.bitmapSize / 8n)) };
+    bitmap = userBitmap(iommu, unmap.bitmapSize);
   }
   const r = vfioDmaDoUnmap(iommu, unmap, bitmap);
   return r.ret === 0 ? { ret: 0, size: r.unmapped, bitmap } : keep(r.ret);
@@ -172,7 +166,10 @@ export function vfioRemoveDma(iommu: VfioIommu, dma: VfioDma): void {
   vfioUnmapUnpin(iommu, dma, true);
   iommu.dmaList.unlink(dma);
   dma.bitmap = null;
-  if (dma.vaddrInvalid) iommu.vaddrInvalidCount--;
+  if (dma.vaddrInvalid) {
+    iommu.vaddrInvalidCount--;
+    if (!kernel.hasVaddrBusy(iommu.profile)) iommu.trace.wokeVaddrWaiters = true;
+  }
   if (kernel.hasDmaAvail(iommu.profile)) iommu.dmaAvail++;
 }
 
@@ -212,7 +209,7 @@ export function vfioUnmapUnpin(iommu: VfioIommu, dma: VfioDma, doAccounting: boo
   if (runLen > 0) flush();
   dma.iommuMapped = false;
   if (doAccounting) {
-    vfioLockAcct(dma, -unlocked);
+    vfioLockAcct(iommu, dma, -unlocked);
     return 0;
   }
   return unlocked;
@@ -229,6 +226,6 @@ export function vfioIommuUnmapUnpinReaccount(iommu: VfioIommu): void {
     const unlocked = vfioUnmapUnpin(iommu, dma, false);
     let locked = 0;
     for (const v of dma.pfnList.values()) if (!v.reserved) locked++;
-    vfioLockAcct(dma, locked - unlocked);
+    vfioLockAcct(iommu, dma, locked - unlocked);
   }
 }

@@ -18,7 +18,7 @@ import { bitmapWords, mapTrace, vendorCallbackOutputs } from '../outputs';
 import type { Sim } from '../sim';
 import { op, type OpDef } from './registry';
 
-const lockedVm = (sim: Sim) => sim.mm.lockedVm;
+const lockedVm = (sim: Sim) => sim.mm.lockedVmOut;
 
 export const type1Ops: Record<string, OpDef> = {
   MAP_DMA: op({
@@ -74,7 +74,7 @@ export const type1Ops: Record<string, OpDef> = {
     args: z.object({
       ext: z.union([z.string(), z.number().int()]).transform((v, ctx) => {
         if (typeof v === 'number') return v;
-        const n = EXTENSIONS[v];
+        const n = Object.hasOwn(EXTENSIONS, v) ? EXTENSIONS[v] : undefined;
         if (n === undefined) {
           ctx.addIssue({ code: 'custom', message: `unknown extension "${v}"` });
           return z.NEVER;

@@ -39,7 +39,7 @@ export const vendorOps: Record<string, OpDef> = {
         nr_cache_entries: k.nrCacheEntries,
         type1_pins: calls(t.type1Pins),
         type1_unpins: calls(t.type1Unpins),
-        locked_vm_pages: sim.mm.lockedVm,
+        locked_vm_pages: sim.mm.lockedVmOut,
       };
     },
   }),
@@ -54,7 +54,7 @@ export const vendorOps: Record<string, OpDef> = {
         kref,
         nr_cache_entries: k.nrCacheEntries,
         type1_unpins: calls(sim.iommu.trace.type1Unpins),
-        locked_vm_pages: sim.mm.lockedVm,
+        locked_vm_pages: sim.mm.lockedVmOut,
       };
     },
   }),
@@ -104,7 +104,7 @@ export const vendorOps: Record<string, OpDef> = {
         resident: a.resident,
         seed: a.seed,
       });
-      return { ret: r.errors === 0 ? 0 : '-EINVAL', ...r, ...dmaCosts(v), locked_vm_pages: sim.mm.lockedVm };
+      return { ret: r.errors === 0 ? 0 : '-EINVAL', ...r, ...dmaCosts(v), locked_vm_pages: sim.mm.lockedVmOut };
     },
   }),
 };
@@ -130,6 +130,6 @@ function vgpuOutputs(sim: Sim, v: VgpuDriver): Record<string, unknown> {
     dma_map_calls: v.step.dmaMapCalls,
     iommu_map_calls: v.step.iommuMapCalls,
     lookup_visits: v.step.lookupVisits,
-    locked_vm_pages: sim.mm.lockedVm,
+    locked_vm_pages: sim.mm.lockedVmOut,
   };
 }

@@ -2,7 +2,8 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { buildSim } from '../../engine/env';
 import { finalState } from '../../engine/final';
-import { OPS } from '../../engine/ops';
+import { materialize } from '../../engine/rows';
+import { runOp } from '../../engine/ops';
 import type { Sim } from '../../engine/sim';
 import { parseProfile } from '../../profile';
 import { environment } from '../../scenario/schema';
@@ -31,7 +32,7 @@ function sim(strategy: string, policy: string, hostIommu: string): Sim {
 
 function run(s: Sim, name: string, args: Record<string, unknown>): Record<string, unknown> {
   s.iommu.beginStep();
-  return OPS[name]!.run(s, OPS[name]!.args.parse(args));
+  return runOp(s, name, args);
 }
 
 /** The host page the device reaches at dma_addr: the address itself (IOMMU off) or through the vendor's DMA domain. */
@@ -104,13 +105,13 @@ describe('vGPU tracking designs under random workloads', () => {
           });
           if (out.ret !== 0) continue;
           for (const g of [...addr.keys()]) if (g >= o.from && g < o.from + o.pages) addr.delete(g);
-          const f = finalState(s) as { pfn_list: Array<{ iova: string }> };
+          const f = materialize(finalState(s)) as { pfn_list: Array<{ iova: string }> };
           for (const v of f.pfn_list) {
             const page = Number(BigInt(v.iova) >> 12n);
             expect(page < o.from || page >= o.from + o.pages).toBe(true);
           }
         }
-        const f = finalState(s) as { locked_vm_pages: number; pfn_list: unknown[] };
+        const f = materialize(finalState(s)) as { locked_vm_pages: number; pfn_list: unknown[] };
         expect(f.locked_vm_pages).toBe(f.pfn_list.length);
         for (const [g, a] of addr) expect(reached(s, a)).toBe(FIRST_PFN + g);
       }

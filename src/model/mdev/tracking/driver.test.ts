@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildSim } from '../../engine/env';
 import { finalState } from '../../engine/final';
-import { OPS } from '../../engine/ops';
+import { materialize } from '../../engine/rows';
+import { runOp } from '../../engine/ops';
 import type { Sim } from '../../engine/sim';
 import { parseProfile } from '../../profile';
 import { environment } from '../../scenario/schema';
@@ -18,7 +19,7 @@ function vm(vendor: Record<string, string>, rlimitPages: number): Sim {
 
 function run(s: Sim, name: string, args: Record<string, unknown>): Record<string, unknown> {
   s.iommu.beginStep();
-  return OPS[name]!.run(s, OPS[name]!.args.parse(args));
+  return runOp(s, name, args);
 }
 
 const MAP = (iova: string, size: string) => ({ flags: ['READ', 'WRITE'], vaddr: '0x7f0000000000', iova, size });
@@ -33,7 +34,7 @@ describe('tracking designs on failure and across QEMU remaps', () => {
       expect([r.entries, r.locked_vm_pages, r.tracking_bytes]).toEqual([0, 0, 0]);
     }
     expect(run(s, 'UNMAP_DMA', { iova: '0x0', size: '0x400000' }).ret).toBe(0);
-    expect((finalState(s) as { pfn_list: unknown[] }).pfn_list).toEqual([]);
+    expect((materialize(finalState(s)) as { pfn_list: unknown[] }).pfn_list).toEqual([]);
   });
 
   it('a region whose vfio_dma went away with nothing pinned is replaced by the new mapping on next touch', () => {
@@ -49,7 +50,7 @@ describe('tracking designs on failure and across QEMU remaps', () => {
     // The flat array now covers the new 2,048-page mapping.
     expect(r.tracking_bytes).toBe(2048 * 4);
     expect(run(s, 'UNMAP_DMA', { iova: '0x0', size: '0x800000' }).ret).toBe(0);
-    expect((finalState(s) as { pfn_list: unknown[]; locked_vm_pages: number }).locked_vm_pages).toBe(0);
+    expect((materialize(finalState(s)) as { pfn_list: unknown[]; locked_vm_pages: number }).locked_vm_pages).toBe(0);
   });
 
   it('a 2 MiB page past the end of its vfio_dma is refused without registering anything', () => {

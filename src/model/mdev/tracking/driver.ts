@@ -8,6 +8,7 @@ import type { WorkBudget } from '../../budget';
 import type { Errno } from '../../errno';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from '../../iommu/types';
 import { PageBits } from '../../lib/page-bits';
+import { SparseU32 } from '../../lib/sparse-u32';
 import { next, RbTree, rbNode, type RbNode } from '../../lib/rbtree';
 import type { Profile } from '../../profile';
 import { pinCaller, vfioPinPagesPfn, vfioUnpinPages, VFIO_PIN_PAGES_MAX_ENTRIES } from '../../vfio/external';
@@ -30,7 +31,7 @@ interface Region {
   gfn: number;
   npages: number;
   /** flat-array: the u32 array (dma pfn + 1; 0 = not tracked). */
-  array: Uint32Array | null;
+  array: SparseU32 | null;
   /** region-table: table pages per level (index = offset / 512^level; level 1 holds the dma pfn + 1). */
   tables: Array<Map<number, Float64Array>> | null;
   levels: number;
@@ -88,14 +89,7 @@ export class TrackingVendor implements VendorDriver {
    */
   mapGuestPages(iommu: VfioIommu, gfn: number, pages: number): { ret: 0 | Errno; dmaAddr: number | null } {
     const region = this.regionFor(iommu, gfn, pages);
-    if (!region)
-      return {
-        ret: iommu.trace.fail(
-          '-EINVAL',
-          `gfn 0x${gfn.toString(16)}${pages > 1 ? ` + ${pages} pages` : ''} is not inside one registered region (vfio_dma)`,
-        ),
-        dmaAddr: null,
-      };
+    if (typeof region === 'string') return { ret: region, dmaAddr: null };
     const known = this.lookup(region, gfn);
     if (known !== null && pages === 1) return { ret: 0, dmaAddr: known * 4096 };
     if (this.cfg.policy === 'pin-all') {
@@ -161,7 +155,7 @@ export class TrackingVendor implements VendorDriver {
       }
       case 'flat-array': {
         this.step.lookupVisits += 1;
-        const v = region.array![off]!;
+        const v = region.array!.get(off);
         return v === 0 ? null : v - 1;
       }
       case 'region-table': {
@@ -185,17 +179,28 @@ export class TrackingVendor implements VendorDriver {
     }
   }
 
-  /** The registered region holding [gfn, gfn + pages), registering the vfio_dma around gfn on first touch; null if none holds it all. */
-  private regionFor(iommu: VfioIommu, gfn: number, pages: number): Region | null {
+  /** The registered region holding [gfn, gfn + pages), registering the vfio_dma around gfn on first touch. */
+  private regionFor(iommu: VfioIommu, gfn: number, pages: number): Region | Errno {
+    const outside = (): Errno =>
+      iommu.trace.fail(
+        '-EINVAL' as const,
+        `gfn 0x${gfn.toString(16)}${pages > 1 ? ` + ${pages} pages` : ''} is not inside one registered region (vfio_dma)`,
+      );
     const node = this.regions.find(gfn);
     this.step.lookupVisits += this.regions.lastVisits;
     const dma = iommu.dmaList.findDma(gfn, 1);
     if (node) {
       const known = node.data as Region;
       if (dma && dma.iovaPfn === known.gfn && dma.sizePages === known.npages)
-        return gfn + pages <= known.gfn + known.npages ? known : null;
+        return gfn + pages <= known.gfn + known.npages ? known : outside();
     }
-    if (!dma || gfn + pages > dma.iovaPfn + dma.sizePages) return null;
+    if (!dma || gfn + pages > dma.iovaPfn + dma.sizePages) return outside();
+    // kvzalloc (kvmalloc_node) refuses more than INT_MAX bytes and returns NULL.
+    if (this.cfg.strategy === 'flat-array' && dma.sizePages * 4 > 0x7fffffff)
+      return iommu.trace.fail(
+        '-ENOMEM',
+        `the flat array for a region of ${dma.sizePages.toLocaleString('en-US')} pages would be ${dma.sizePages * 4} bytes: kvzalloc refuses sizes above INT_MAX`,
+      );
     // QEMU unmapped these regions' vfio_dmas while none of their pages was pinned, so type1 never called
     // dma_unmap: the vendor finds out now that a new mapping overlaps them, and drops them.
     for (let n = this.regions.lowestEndingAtOrAbove(dma.iovaPfn); n && n.lo < dma.iovaPfn + dma.sizePages;) {
@@ -215,7 +220,7 @@ export class TrackingVendor implements VendorDriver {
     };
     switch (this.cfg.strategy) {
       case 'flat-array': {
-        region.array = new Uint32Array(region.npages);
+        region.array = new SparseU32(region.npages);
         this.charge(region.npages * 4, kvmallocFootprint(region.npages * 4).bytes);
         break;
       }
@@ -225,7 +230,11 @@ export class TrackingVendor implements VendorDriver {
         break;
       case 'iova-range': {
         const r = this.dma!.iovad.allocIova(region.npages, 2 ** 27 - 1, true);
-        if (!r) return null;
+        if (!r)
+          return iommu.trace.fail(
+            '-ENOMEM',
+            `alloc_iova found no free range of ${region.npages.toLocaleString('en-US')} pages below the GPU's DMA limit`,
+          );
         region.iovaLo = r.lo;
         this.charge(STRUCTS.iova.sizeof, STRUCTS.iova.slab);
         break;
@@ -355,7 +364,7 @@ export class TrackingVendor implements VendorDriver {
         return;
       }
       case 'flat-array':
-        region.array![off] = dmaPfn + 1;
+        region.array!.set(off, dmaPfn + 1);
         return;
       case 'region-table':
         for (let level = region.levels; level >= 1; level--) {
@@ -387,8 +396,8 @@ export class TrackingVendor implements VendorDriver {
         return node.data as number;
       }
       case 'flat-array': {
-        const v = region.array![off]! - 1;
-        region.array![off] = 0;
+        const v = region.array!.get(off) - 1;
+        region.array!.set(off, 0);
         return v;
       }
       case 'region-table': {
