@@ -1,7 +1,8 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { compareConfig, VENDOR_CONFIGS } from '../src/model/engine/compare';
+import { compareConfig } from '../src/model/engine/compare';
+import { VENDOR_CONFIGS } from '../src/model/mdev/configs';
 import { runFile } from '../src/model/engine/run';
 
 const preset = (file: string): unknown =>

@@ -1,6 +1,6 @@
 // Run the loaded scenario with another vGPU vendor model: KVMGT as shipped, or a 2016 design with its
 // pinning policy and host-IOMMU mode. Scenarios without vGPU ops are unaffected.
-import { VENDOR_CONFIGS } from '../model/engine/compare';
+import { VENDOR_CONFIGS } from '../model/mdev/configs';
 import { isBusy, useAppStore } from '../state/store';
 import { runPreset } from './actions';
 import { Choice } from './Choice';

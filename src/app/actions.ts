@@ -1,9 +1,9 @@
 // What the page does on user request: fetch the preset list, load a preset scenario and run it in the
 // worker. Errors become a message in the store; the previous scenario and results stay on screen.
 
-import { VENDOR_CONFIGS, withVendor } from '../model/engine/compare';
+import { VENDOR_CONFIGS, withVendor } from '../model/mdev/configs';
 import { useAppStore, type PresetEntry } from '../state/store';
-import { SimClient, Superseded } from '../worker/client';
+import { SimClient, Superseded, WorkerFailed } from '../worker/client';
 
 let client: SimClient | null = null;
 /** The page's one simulation worker, started on first use. */
@@ -59,6 +59,10 @@ export async function runPreset(presetId: string): Promise<void> {
     store.finish(presetId, scenario, results);
   } catch (e) {
     if (e instanceof Superseded) return;
+    if (e instanceof WorkerFailed)
+      return store.fail(
+        `Running "${preset.title}" stopped: ${e.message}. A new worker has been started; the results shown are from before.`,
+      );
     store.fail(`Running "${preset.title}" failed: ${(e as Error).message}`);
   }
 }

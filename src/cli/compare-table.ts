@@ -1,6 +1,6 @@
 // The plain-text table `vgpu-dma-sim compare` prints: one block per case, one row per vendor model.
 import type { CompareRow } from '../model/engine/compare';
-import { costFormulas, TRACKING_FORMULAS } from '../model/mdev/tracking/structs';
+import { costFormulas, IOVA_FREEING, TRACKING_FORMULAS } from '../model/mdev/tracking/structs';
 
 const COLS: Array<[keyof CompareRow, string]> = [
   ['maps', 'maps'],
@@ -16,6 +16,10 @@ const COLS: Array<[keyof CompareRow, string]> = [
   ['iommu_ptes', 'IOMMU PTEs'],
   ['iommu_table_bytes', 'IOMMU tables'],
   ['peak_tracking_bytes', 'peak bytes'],
+  ['vfio_pfn_bytes', 'vfio_pfn'],
+  ['total_bytes', 'total bytes'],
+  ['notifier_lookups', 'unmap lookups'],
+  ['notifier_lookup_visits', 'unmap visits'],
   ['locked_vm_pages', 'locked_vm'],
 ];
 
@@ -35,6 +39,7 @@ export function compareTable(rows: CompareRow[]): string {
   out.push('How the bytes are counted (x86-64; slab = the object size of the cache it lives in):');
   for (const f of costFormulas()) out.push(`  ${f}`);
   for (const [what, f] of TRACKING_FORMULAS) out.push(`  ${what}: ${f}`);
+  out.push(`  ${IOVA_FREEING}.`);
   out.push('');
   return out.join('\n');
 }

@@ -41,7 +41,7 @@ export class WorkBudget {
     readonly limit: number = DEFAULT_STEP_BUDGET,
     readonly run: RunTally = new RunTally(),
     /** Called now and then while work is done (the worker's heartbeat to the page). */
-    private readonly progress: (() => void) | null = null,
+    readonly progress: (() => void) | null = null,
   ) {}
 
   /** Start a new step: the step budget is per step; the run tally carries on. */

@@ -1,10 +1,13 @@
 // The page's handle on the simulation worker. Each request carries a generation: an answer to a request
 // that was superseded or cancelled is dropped. Cancelling terminates the worker (a step can be long)
-// and starts a fresh one, so the page never waits on a step it no longer wants.
+// and starts a fresh one, so the page never waits on a step it no longer wants. A worker that fails (its
+// script does not load, it throws outside a request, it is killed, or it stops answering: no heartbeat
+// while it works) is replaced the same way, and the request in flight rejects with WorkerFailed.
 
 import { wrap, type Remote } from 'comlink';
 import type { ResultsDoc, RunOptions } from '../model/engine/types';
 import type { SimApi } from './api';
+import { HEARTBEAT, HEARTBEAT_EVERY_MS } from './heartbeat';
 
 export class Superseded extends Error {
   constructor() {
@@ -13,12 +16,23 @@ export class Superseded extends Error {
   }
 }
 
+export class WorkerFailed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerFailed';
+  }
+}
+
+/** No heartbeat and no answer for this long while a request runs: the worker is gone or stuck. */
+export const WATCHDOG_MS = 40 * HEARTBEAT_EVERY_MS;
+
 export class SimClient {
   private worker!: Worker;
   private api!: Remote<SimApi>;
   private generation = 0;
   /** Rejects the request in flight; a terminated worker never answers it. */
   private abort: ((e: Error) => void) | null = null;
+  private watchdog: ReturnType<typeof setTimeout> | null = null;
 
   constructor() {
     this.start();
@@ -39,10 +53,12 @@ export class SimClient {
     this.abort?.(new Superseded());
     const result = await new Promise<T>((resolve, reject) => {
       this.abort = reject;
+      this.arm();
       call().then(resolve, reject);
     });
     if (gen !== this.generation) throw new Superseded();
     this.abort = null;
+    this.disarm();
     return result;
   }
 
@@ -53,15 +69,50 @@ export class SimClient {
 
   /** Abandons whatever is running: the pending request rejects with Superseded. */
   cancel(): void {
+    this.replace(new Superseded());
+  }
+
+  /** The worker is gone or stuck: start a new one and fail the request in flight with the reason. */
+  private fail(reason: string): void {
+    this.replace(new WorkerFailed(reason));
+  }
+
+  private replace(why: Error): void {
     this.generation++;
-    this.abort?.(new Superseded());
+    this.abort?.(why);
     this.abort = null;
+    this.disarm();
     this.worker.terminate();
     this.start();
   }
 
+  private arm(): void {
+    this.disarm();
+    this.watchdog = setTimeout(
+      () => this.fail(`the simulation worker stopped answering for ${WATCHDOG_MS / 1000} s`),
+      WATCHDOG_MS,
+    );
+  }
+
+  private disarm(): void {
+    if (this.watchdog !== null) clearTimeout(this.watchdog);
+    this.watchdog = null;
+  }
+
   private start(): void {
-    this.worker = new Worker(new URL('./sim.worker.ts', import.meta.url), { type: 'module', name: 'vgpu-dma-sim' });
-    this.api = wrap<SimApi>(this.worker);
+    // Written out in place: Vite bundles a worker only from `new Worker(new URL(…, import.meta.url))`.
+    const worker = new Worker(new URL('./sim.worker.ts', import.meta.url), { type: 'module', name: 'vgpu-dma-sim' });
+    worker.addEventListener('message', (e: MessageEvent) => {
+      if ((e.data as { type?: unknown } | null)?.type === HEARTBEAT && this.abort) this.arm();
+    });
+    worker.addEventListener('error', (e: ErrorEvent) => {
+      e.preventDefault();
+      this.fail(
+        e.message ? `the simulation worker failed: ${e.message}` : 'the simulation worker could not be started',
+      );
+    });
+    worker.addEventListener('messageerror', () => this.fail('a message from the simulation worker could not be read'));
+    this.worker = worker;
+    this.api = wrap<SimApi>(worker);
   }
 }

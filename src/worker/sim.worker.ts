@@ -1,5 +1,7 @@
-// Web Worker entry: only exposes the engine API; all logic lives in api.ts and src/model.
+// Web Worker entry: only exposes the engine API, with a heartbeat the page's watchdog listens for; all
+// logic lives in api.ts and src/model.
 import { expose } from 'comlink';
 import { createSimApi } from './api';
+import { heartbeat } from './heartbeat';
 
-expose(createSimApi());
+expose(createSimApi(heartbeat((m) => self.postMessage(m))));

@@ -1,8 +1,8 @@
 // The 2016 designs and KVMGT side by side on the loaded scenario: pick the pinning policy, the host
 // IOMMU mode and a metric; a chart of it along the case and a table of every cost at its end.
 import { useEffect } from 'react';
-import { usesVgpu } from '../../model/engine/compare';
-import { costFormulas, TRACKING_FORMULAS } from '../../model/mdev/tracking/structs';
+import { usesVgpu } from '../../model/mdev/configs';
+import { costFormulas, IOVA_FREEING, TRACKING_FORMULAS } from '../../model/mdev/tracking/structs';
 import { useCompareStore, type HostIommu, type Policy } from '../../state/compare';
 import { isBusy, useAppStore } from '../../state/store';
 import { runCompare, stopCompare } from './actions';
@@ -125,6 +125,7 @@ export function ComparePanel() {
               <strong>{what}</strong>: {f}
             </li>
           ))}
+          <li>{IOVA_FREEING}.</li>
         </ul>
       </details>
     </section>

@@ -4,7 +4,7 @@
 
 import { isBusy, useAppStore } from '../../state/store';
 import { useCompareStore } from '../../state/compare';
-import { Superseded } from '../../worker/client';
+import { Superseded, WorkerFailed } from '../../worker/client';
 import { sim } from '../actions';
 import { configsFor } from './metrics';
 
@@ -36,6 +36,8 @@ export async function runCompare(resume = false): Promise<void> {
         return;
       }
       errors.push(`${cfg.label}: ${(e as Error).message}`);
+      // A failed worker has been replaced; the next model would likely fail the same way.
+      if (e instanceof WorkerFailed) break;
     }
   }
   useCompareStore.getState().set({ running: null, message: errors.length > 0 ? errors.join('; ') : null });

@@ -1,7 +1,8 @@
 // The per-step costs the comparison charts, with their labels and units, and the vendor models shown
 // for one pinning policy and host-IOMMU mode.
 
-import { VENDOR_CONFIGS, type CompareRow, type VendorConfig } from '../../model/engine/compare';
+import type { CompareRow } from '../../model/engine/compare';
+import { VENDOR_CONFIGS, type VendorConfig } from '../../model/mdev/configs';
 import type { HostIommu, MetricKey, Policy } from '../../state/compare';
 
 interface Cost {
@@ -26,8 +27,12 @@ export const COSTS: Cost[] = [
   { key: 'tracking_bytes', short: 'slab', chart: 'tracking memory (slab bytes)', bytes: true },
   { key: 'tracking_sizeof_bytes', short: 'sizeof', chart: 'tracking memory (sizeof bytes)', bytes: true },
   { key: 'peak_tracking_bytes', short: 'peak slab', bytes: true },
+  { key: 'vfio_pfn_bytes', short: 'vfio_pfn', chart: "type1's vfio_pfn objects (slab bytes)", bytes: true },
+  { key: 'total_bytes', short: 'total', chart: 'all kernel memory for the vGPU DMA (bytes)', bytes: true },
   { key: 'iommu_ptes', short: 'IOMMU PTEs', chart: 'IOMMU PTEs in the GPU DMA domain' },
   { key: 'iommu_table_bytes', short: 'IOMMU tables', chart: 'IOMMU table bytes of the GPU DMA domain', bytes: true },
+  { key: 'notifier_lookups', short: 'unmap lookups' },
+  { key: 'notifier_lookup_visits', short: 'unmap visits' },
   { key: 'locked_vm_pages', short: 'locked_vm', chart: 'locked_vm (pages)' },
 ];
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { compareFile, VENDOR_CONFIGS } from './compare';
+import { VENDOR_CONFIGS, withVendor } from '../mdev/configs';
+import { runFile } from './run';
+import { compareFile } from './compare';
 
 const doc = {
   schema: 'vfio-type1-conformance/1',
@@ -57,6 +59,39 @@ describe('compare', () => {
     // iova-range's tracking structure is the VT-d table itself, plus one struct iova for the region.
     const range = row('iova-range, pin-sparse, host IOMMU dma');
     expect(range.tracking_bytes).toBe(range.iommu_table_bytes + 64);
+  });
+
+  it("counts type1's vfio_pfn per pinned page, the iommu_map under every dma_map_page, and a total of it all", () => {
+    const { rows } = compareFile(doc);
+    const row = (label: string) => rows.find((r) => r.config === label)!;
+    const dma = row('kvmgt (shipped), host IOMMU dma');
+    // Every dma_map_page that got an iova maps it with one iommu_map.
+    expect(dma.iommu_map_calls).toBe(dma.dma_map_calls);
+    expect(dma.dma_map_calls).toBeGreaterThan(0);
+    for (const r of rows) {
+      // One struct vfio_pfn (kmalloc-64) per page type1 holds pinned for the vendor: locked_vm counts them too.
+      expect(r.vfio_pfn_bytes).toBe(r.locked_vm_pages * 64);
+      const tables = r.config.startsWith('iova-range') ? 0 : r.iommu_table_bytes;
+      expect(r.total_bytes).toBe(r.tracking_bytes + r.vfio_pfn_bytes + tables);
+    }
+  });
+
+  it('with remap_resident, KVMGT takes a kref for a page mapped again; a design without refcounts drops it early', () => {
+    const remap = structuredClone(doc);
+    (remap.cases[0]!.steps[1]!.args as Record<string, unknown>).remap_resident = true;
+    const { rows } = compareFile(remap);
+    const row = (label: string) => rows.find((r) => r.config === label)!;
+    const kvmgt = row('kvmgt (shipped), host IOMMU off');
+    // More mappings than pages: each gvt_dma holds a kref per mapping, and the cache never refuses an unmap.
+    expect(kvmgt.maps).toBe(3000);
+    expect(kvmgt.entries).toBeLessThan(256);
+    expect(kvmgt.maps).toBe(row('per-page-tree, pin-sparse, host IOMMU off').maps);
+    const step = (vendor: Record<string, string>) => runFile(withVendor(remap, vendor)).cases[0]!.steps[1]!;
+    expect(step({ kind: 'kvmgt', host_iommu: 'off' })).toMatchObject({ ret: 0, unmap_errors: 0 });
+    // The per-page tree unpins a page at its first unmap although a second mapping still uses it; the
+    // second unmap then finds nothing to drop.
+    const designs = step({ kind: 'tracking', strategy: 'per-page-tree', policy: 'pin-sparse', host_iommu: 'off' });
+    expect(designs.unmap_errors).toBeGreaterThan(0);
   });
 
   it('charts each vendor model along the workload: sampled points ending at the final counters', () => {

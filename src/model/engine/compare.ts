@@ -1,31 +1,11 @@
 // `compare`: the same scenario under every vGPU vendor model — KVMGT as shipped and the four 2016
 // designs with each pinning policy and host-IOMMU mode — with the costs side by side.
 
+import { VENDOR_CONFIGS, VGPU_OPS, withVendor, type VendorConfig } from '../mdev/configs';
+import { RunTally } from '../budget';
 import { runFile } from './run';
 import type { WorkloadSample } from '../mdev/run-workload';
 import type { RunOptions, StepResult } from './types';
-
-export interface VendorConfig {
-  label: string;
-  vendor: Record<string, string>;
-}
-
-export const VENDOR_CONFIGS: VendorConfig[] = [
-  ...(['off', 'dma'] as const).map((m) => ({
-    label: `kvmgt (shipped), host IOMMU ${m}`,
-    vendor: { kind: 'kvmgt', host_iommu: m },
-  })),
-  ...(['per-page-tree', 'iova-range', 'region-table', 'flat-array'] as const).flatMap((strategy) =>
-    (['pin-sparse', 'pin-all'] as const).flatMap((policy) =>
-      (['off', 'dma'] as const)
-        .filter((m) => strategy !== 'iova-range' || m === 'dma')
-        .map((m) => ({
-          label: `${strategy}, ${policy}, host IOMMU ${m}`,
-          vendor: { kind: 'tracking', strategy, policy, host_iommu: m },
-        })),
-    ),
-  ),
-];
 
 /** One point of a vendor model's costs along the case: after `x` guest-page accesses (step `step`). */
 export type ComparePoint = Omit<WorkloadSample, 'access'> & { x: number; step: number };
@@ -47,11 +27,16 @@ export interface CompareRow {
   iommu_ptes: number;
   iommu_table_bytes: number;
   peak_tracking_bytes: number;
+  /** type1's struct vfio_pfn objects for the pages the vendor pinned (slab bytes). */
+  vfio_pfn_bytes: number;
+  /** All the kernel holds for the vGPU's DMA: tracking + vfio_pfn + the GPU DMA domain's tables. */
+  total_bytes: number;
+  /** Lookups and nodes visited by the vendor's dma_unmap callback over the case's UNMAP_DMAs. */
+  notifier_lookups: number;
+  notifier_lookup_visits: number;
   locked_vm_pages: number;
   series: ComparePoint[];
 }
-
-const VGPU_OPS = new Set(['VGPU_MAP_GUEST_PAGE', 'VGPU_UNMAP_GUEST_PAGE', 'VGPU_WORKLOAD']);
 
 function summarize(
   caseId: string,
@@ -77,14 +62,22 @@ function summarize(
     iommu_ptes: 0,
     iommu_table_bytes: 0,
     peak_tracking_bytes: 0,
+    vfio_pfn_bytes: 0,
+    total_bytes: 0,
+    notifier_lookups: 0,
+    notifier_lookup_visits: 0,
     locked_vm_pages: Number(final.locked_vm_pages ?? 0),
     series: [],
   };
   let visits = 0;
   let x = 0;
   for (const [step, s] of steps.entries()) {
-    if (!VGPU_OPS.has(s.op) || s.skipped) continue;
     const n = (k: string) => Number(s[k] ?? 0);
+    if (s.op === 'UNMAP_DMA') {
+      row.notifier_lookups += n('notifier_lookups');
+      row.notifier_lookup_visits += n('notifier_lookup_visits');
+    }
+    if (!VGPU_OPS.has(s.op) || s.skipped) continue;
     const before = { pins: row.pins, unpins: row.unpins };
     row.pins += n('pins');
     row.unpins += n('unpins');
@@ -95,6 +88,8 @@ function summarize(
     row.tracking_sizeof_bytes = n('tracking_sizeof_bytes');
     row.iommu_ptes = n('iommu_ptes');
     row.iommu_table_bytes = n('iommu_table_bytes');
+    row.vfio_pfn_bytes = n('vfio_pfn_bytes');
+    row.total_bytes = n('total_bytes');
     row.peak_tracking_bytes = Math.max(row.peak_tracking_bytes, n('peak_tracking_bytes'), n('tracking_bytes'));
     if (s.op === 'VGPU_WORKLOAD') {
       visits += n('lookup_visits_mean') * (n('maps') + n('errors'));
@@ -121,6 +116,8 @@ function summarize(
       tracking_sizeof_bytes: row.tracking_sizeof_bytes,
       iommu_ptes: row.iommu_ptes,
       iommu_table_bytes: row.iommu_table_bytes,
+      vfio_pfn_bytes: row.vfio_pfn_bytes,
+      total_bytes: row.total_bytes,
       pins: row.pins,
       unpins: row.unpins,
       locked_vm_pages: n('locked_vm_pages'),
@@ -129,19 +126,6 @@ function summarize(
   }
   row.lookup_visits_mean = row.maps > 0 ? Math.round((visits / row.maps) * 100) / 100 : 0;
   return row;
-}
-
-/** The same file with every case's vendor driver replaced (an env_overrides entry, so the file stays valid). */
-export function withVendor(doc: unknown, vendor: Record<string, string>): unknown {
-  const file = doc as { cases?: unknown } | null;
-  if (!file || !Array.isArray(file.cases)) return doc;
-  return {
-    ...file,
-    cases: (file.cases as Array<Record<string, unknown>>).map((c) => ({
-      ...c,
-      env_overrides: { ...((c.env_overrides as object) ?? {}), vendor },
-    })),
-  };
 }
 
 /** Runs every case of the file under one vendor configuration (its env's vendor replaced): one row per case. */
@@ -160,15 +144,12 @@ export function compareConfig(
 /** Runs every case of the file once per vendor configuration. */
 export function compareFile(doc: unknown, opts: RunOptions = {}): { rows: CompareRow[]; error?: string } {
   const rows: CompareRow[] = [];
+  // One bound for the whole comparison: sixteen models must not cost sixteen runs' worth.
+  const shared = { ...opts, tally: opts.tally ?? new RunTally(opts.runBudget) };
   for (const cfg of VENDOR_CONFIGS) {
-    const r = compareConfig(doc, cfg, opts);
+    const r = compareConfig(doc, cfg, shared);
     if (r.error) return { rows: [], error: r.error };
     rows.push(...r.rows);
   }
   return { rows };
-}
-
-/** Whether a case runs the vendor model at all (only those cases differ between vendor models). */
-export function usesVgpu(steps: Array<{ op: string }>): boolean {
-  return steps.some((s) => VGPU_OPS.has(s.op));
 }

@@ -131,10 +131,17 @@ export function runCase(
         new WorkBudget(opts.stepBudget, replay ? new RunTally(Infinity) : opts.tally, opts.progress),
       );
   } catch (e) {
-    return failed(sink, c.id, kernelVersion, e instanceof Error ? e.message : String(e));
+    return failed(sink, c.id, kernelVersion, simulatorMessage(e));
+  }
+  // The environment is built here, not in runSteps: a group that cannot attach is bad input of the case.
+  let sim: Sim;
+  try {
+    sim = build(false);
+  } catch (e) {
+    return failed(sink, c.id, kernelVersion, simulatorMessage(e));
   }
   sink.beginCase(c.id, kernelVersion);
-  const r = runSteps(build, c, sink);
+  const r = runSteps(sim, build, c, sink);
   sink.endCase(r.final, r.error);
 }
 
@@ -210,11 +217,13 @@ function perform(
  * so `final` is the last consistent state.
  */
 function runSteps(
+  first: Sim,
   build: (replay: boolean) => Sim,
   c: CaseInput,
   sink: ResultSink,
 ): { final: Record<string, unknown>; error?: string } {
-  let sim = build(false);
+  let sim = first;
+  const progress = sim.budget.progress;
   let parked: Parked[] = [];
   const done: Array<(sim: Sim, parked: Parked[]) => void> = [];
   // What later steps may $ref: each step's outputs without its long lists, which the sink has written.
@@ -226,6 +235,7 @@ function runSteps(
     sink.step(r);
   };
   for (const [index, s] of c.steps.entries()) {
+    progress?.();
     if (stopped) {
       report({ op: s.op, ret: null, skipped: stopped });
       continue;

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { next, prev, RbTree, rbNode, type RbNode } from './rbtree';
+import { depth, missVisits, next, prev, RbTree, rbNode, type RbNode } from './rbtree';
 
 /** Red-black properties: root black, no red node with a red child, equal black height on every path. */
 function blackHeight(n: RbNode | null): number {
@@ -66,6 +66,25 @@ describe('RbTree against a sorted array', () => {
         expect([...t.inOrder()]).toEqual(want);
         expect(t.size).toBe(live.length);
       }
+    },
+  );
+});
+
+describe('the cost of a search', () => {
+  test.prop([fc.uniqueArray(fc.integer({ min: 0, max: 300 }), { maxLength: 80 }), fc.integer({ min: -5, max: 310 })])(
+    'find() visits depth + 1 nodes for a key in the tree, missVisits(pred, succ) for one that is not',
+    (keys, k) => {
+      const t = new RbTree();
+      const nodes = new Map<number, RbNode>();
+      for (const key of keys) {
+        const n = rbNode(key, key);
+        t.insert(n);
+        nodes.set(key, n);
+      }
+      t.find(k);
+      const n = nodes.get(k);
+      const pred = t.highestBelow(k);
+      expect(t.lastVisits).toBe(n ? depth(n) + 1 : missVisits(pred, pred ? next(pred) : t.first()));
     },
   );
 });

@@ -94,6 +94,19 @@ export class RbTree {
     return n;
   }
 
+  /** The highest node whose lo < pfn (the in-order predecessor of a key pfn). */
+  highestBelow(pfn: number): RbNode | null {
+    let n = this.root;
+    let best: RbNode | null = null;
+    while (n) {
+      if (n.lo < pfn) {
+        best = n;
+        n = n.right;
+      } else n = n.left;
+    }
+    return best;
+  }
+
   /** The lowest node whose hi ≥ pfn. */
   lowestEndingAtOrAbove(pfn: number): RbNode | null {
     let n = this.root;
@@ -278,6 +291,21 @@ function leftmost(n: RbNode): RbNode {
 }
 
 /** rb_next. */
+/**
+ * Nodes find() visits for a key that is not in a tree of single-key nodes (lo = hi), given the key's
+ * neighbours: the search ends below the deeper of the two.
+ */
+export function missVisits(pred: RbNode | null, succ: RbNode | null): number {
+  return pred || succ ? Math.max(depth(pred), depth(succ)) + 1 : 0;
+}
+
+/** Edges from the root (the root is 0); −1 for no node. */
+export function depth(n: RbNode | null): number {
+  let d = -1;
+  for (let m = n; m; m = m.parent) d++;
+  return d;
+}
+
 export function next(n: RbNode): RbNode | null {
   if (n.right) return leftmost(n.right);
   let c = n;

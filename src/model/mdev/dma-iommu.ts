@@ -2,7 +2,7 @@
 // dma_unmap_page: iommu_dma_alloc_iova (the below-4 GiB "SAC" attempt first, then the device's full DMA
 // limit with rcache flushing), iommu_map into the device's DMA domain, and the reverse on unmap.
 // Unmaps free the iova at once (iommu.strict=1); the default lazy mode frees the same range after the
-// flush-queue timeout (≤10 ms).
+// flush-queue timeout (≤10 ms), which a step-by-step model has no time for (structs.ts IOVA_FREEING says so).
 
 import type { WorkBudget } from '../budget';
 import { IommuDomain } from '../iommu/core';
@@ -17,6 +17,8 @@ const DMA_32BIT_PFN_LIMIT = 2 ** 20 - 1;
 export class DmaIommuDevice {
   readonly domain: IommuDomain;
   readonly iovad: IovaDomain;
+  /** iommu_map calls made so far (each dma_map_page that got an iova makes one). */
+  iommuMaps = 0;
   /** dev->iommu->pci_32bit_workaround. */
   private sacWorks = true;
   private readonly limitPfn: number;
@@ -41,6 +43,7 @@ export class DmaIommuDevice {
   mapPage(pfn: number, pages: number): number | null {
     const iovaPfn = this.allocIova(pages);
     if (iovaPfn === 0) return null;
+    this.iommuMaps++;
     if (this.domain.map(iovaPfn, pfn, pages, IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE) !== 0) {
       this.iovad.freeIovaFast(iovaPfn, pages);
       return null;

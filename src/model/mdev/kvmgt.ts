@@ -6,13 +6,13 @@
 
 import type { WorkBudget } from '../budget';
 import type { Errno } from '../errno';
-import { next, RbTree, rbNode, rekey, type RbNode } from '../lib/rbtree';
+import { depth, missVisits, next, RbTree, rbNode, rekey, type RbNode } from '../lib/rbtree';
 import type { Profile } from '../profile';
 import { pinCaller, vfioPinPagesPfn, vfioUnpinPages } from '../vfio/external';
 import type { VendorDriver, VfioDevice, VfioIommu } from '../vfio/iommu';
 import { IOMMU_READ, IOMMU_WRITE } from '../iommu/types';
 import { DmaIommuDevice } from './dma-iommu';
-import type { StepCounters } from './tracking/driver';
+import { newStepCounters, type StepCounters } from './vgpu';
 import { STRUCTS } from './tracking/structs';
 
 /** struct gvt_dma. dmaAddr is a byte address (below 2^52, exact as a number). */
@@ -40,7 +40,8 @@ export class Kvmgt implements VendorDriver {
   readonly dmaAddrCache = new RbTree();
   nrCacheEntries = 0;
   private readonly freeEntries: GvtDma[] = [];
-  step: StepCounters = { pins: 0, unpins: 0, dmaMapCalls: 0, iommuMapCalls: 0, lookupVisits: 0 };
+  step: StepCounters = newStepCounters();
+  readonly trackingIncludesDmaTables = false;
   /** The GPU's own DMA domain when the host IOMMU translates it (dma_addr = allocated iova). */
   readonly dma: DmaIommuDevice | null;
 
@@ -53,7 +54,7 @@ export class Kvmgt implements VendorDriver {
   }
 
   beginStep(): void {
-    this.step = { pins: 0, unpins: 0, dmaMapCalls: 0, iommuMapCalls: 0, lookupVisits: 0 };
+    this.step = newStepCounters();
   }
 
   get entries(): number {
@@ -126,14 +127,28 @@ export class Kvmgt implements VendorDriver {
     return null;
   }
 
-  /** intel_vgpu_dma_unmap: every cached gfn in the range goes, whatever its kref. */
+  /**
+   * intel_vgpu_dma_unmap: __gvt_cache_find_gfn for every page of the range, and every entry found goes,
+   * whatever its kref. The lookups are counted as that loop makes them (a page without an entry ends its
+   * search below the deeper of its neighbours, in the tree as the removals so far have left it), but the
+   * model walks only the entries.
+   */
   dmaUnmap(iommu: VfioIommu, _device: VfioDevice, iovaPfn: number, npages: number): void {
     iommu.trace.path.push('intel_vgpu_dma_unmap');
-    for (let n = this.gfnCache.lowestEndingAtOrAbove(iovaPfn); n && n.lo < iovaPfn + npages;) {
+    const end = iovaPfn + npages;
+    const pred = this.gfnCache.highestBelow(iovaPfn);
+    this.step.notifierLookups += npages;
+    let at = iovaPfn;
+    for (let n = this.gfnCache.lowestEndingAtOrAbove(iovaPfn); ;) {
+      const stop = n && n.lo < end ? n.lo : end;
+      this.step.notifierVisits += (stop - at) * missVisits(pred, n);
+      if (!n || n.lo >= end) return;
+      this.step.notifierVisits += depth(n) + 1;
       const entry = n.data as GvtDma;
       n = next(n);
       this.dmaUnmapPage(iommu, entry.gfn, entry.dmaAddr, entry.size);
       this.removeEntry(entry);
+      at = entry.gfn + 1;
     }
   }
 
@@ -155,7 +170,9 @@ export class Kvmgt implements VendorDriver {
     if (typeof base === 'string') return base;
     if (!this.dma) return base;
     this.step.dmaMapCalls++;
+    const maps = this.dma.iommuMaps;
     const iovaPfn = this.dma.mapPage(base, pages);
+    this.step.iommuMapCalls += this.dma.iommuMaps - maps;
     if (iovaPfn === null) {
       this.unpinGuestPage(iommu, gfn, pages);
       return iommu.trace.fail('-ENOMEM', 'dma_map_page failed: no iova left below the GPU DMA mask');

@@ -1,12 +1,13 @@
-// Drives a vGPU vendor model with a workload: each access maps the page if it is not resident; past the
-// resident limit the oldest page is unmapped first (FIFO, like a GPU recycling GTT entries). Costs are
+// Drives a vGPU vendor model with a workload: each access maps the page if it is not resident (or maps it
+// again, as a second shadow PTE would, when remapResident is set); past the resident limit the oldest
+// mapping is unmapped first (FIFO, like a GPU recycling GTT entries). Costs are
 // summed over the accesses, lookups as mean and max nodes or levels visited per access, and sampled
 // along the way (at most SAMPLES points) so the page can chart how each design grows.
 
 import { WORKLOAD_ACCESS_UNITS } from '../budget';
 import type { Sim } from '../engine/sim';
 import { PageBits } from '../lib/page-bits';
-import { dmaCosts, type VgpuDriver } from './vgpu';
+import { dmaCosts, totalBytes, vfioPfnCosts, type VgpuDriver } from './vgpu';
 import { accessStream, type WorkloadSpec } from './workload';
 
 /** Points a workload's series holds at most (plus its last access). */
@@ -20,6 +21,8 @@ export interface WorkloadSample {
   tracking_sizeof_bytes: number;
   iommu_ptes: number;
   iommu_table_bytes: number;
+  vfio_pfn_bytes: number;
+  total_bytes: number;
   pins: number;
   unpins: number;
   locked_vm_pages: number;
@@ -30,6 +33,8 @@ export interface WorkloadResult {
   maps: number;
   unmaps: number;
   errors: number;
+  /** Unmaps the vendor refused: a design without refcounts has already dropped a page mapped twice. */
+  unmap_errors: number;
   pins: number;
   unpins: number;
   dma_map_calls: number;
@@ -51,17 +56,21 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
   if (units < 1) throw new Error(`the span holds no whole ${w.pageSize} page`);
   const nextUnit = accessStream({ ...w, fromGfn: 0, span: units });
   const gfnOf = (u: number) => base + u * unit;
-  // Which units are resident, and the resident units oldest first (a ring).
+  // Which units are resident, and the live mappings oldest first (a ring).
   const resident = new PageBits(units);
-  // More mappings than the span holds can never be resident at once.
-  const fifo = new Float64Array(Math.max(1, Math.min(w.resident, units)));
-  // The DMA address each resident unit was given: the device unmaps with it, as GVT's shadow PTEs do.
+  // Without remapping, more mappings than the span holds can never be live at once.
+  const fifo = new Float64Array(Math.max(1, w.remapResident ? w.resident : Math.min(w.resident, units)));
+  // The DMA address each mapping was given: the device unmaps with it, as GVT's shadow PTEs do.
   const fifoDma = new Float64Array(fifo.length);
+  // Mappings of a unit beyond its first (remapResident only).
+  const extra = new Map<number, number>();
   let head = 0;
+  let live = 0;
   const r: WorkloadResult = {
     maps: 0,
     unmaps: 0,
     errors: 0,
+    unmap_errors: 0,
     pins: 0,
     unpins: 0,
     dma_map_calls: 0,
@@ -85,6 +94,8 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
       tracking_bytes: v.trackingSlabBytes(),
       tracking_sizeof_bytes: v.trackingSizeofBytes(),
       ...dmaCosts(v),
+      vfio_pfn_bytes: vfioPfnCosts(sim).vfio_pfn_bytes,
+      total_bytes: totalBytes(sim, v),
       pins: r.pins,
       unpins: r.unpins,
       locked_vm_pages: sim.mm.lockedVm,
@@ -104,15 +115,20 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
     sim.budget.spend(unit * WORKLOAD_ACCESS_UNITS, 'running the workload');
     sim.iommu.trace.clear();
     const u = nextUnit();
-    if (resident.has(u)) continue;
-    if (r.maps + r.unmaps + (resident.size >= w.resident ? 2 : 1) > (w.maxOperations ?? Infinity)) break;
-    if (resident.size >= w.resident) {
+    if (!w.remapResident && resident.has(u)) continue;
+    const full = live >= w.resident;
+    if (r.maps + r.unmaps + (full ? 2 : 1) > (w.maxOperations ?? Infinity)) break;
+    if (full) {
       const old = fifo[head]!;
       const oldDma = fifoDma[head]!;
       head = (head + 1) % fifo.length;
-      resident.delete(old);
+      live--;
+      const more = extra.get(old) ?? 0;
+      if (more === 0) resident.delete(old);
+      else if (more === 1) extra.delete(old);
+      else extra.set(old, more - 1);
       v.beginStep();
-      v.vgpuUnmap(sim.iommu, gfnOf(old), unit, oldDma);
+      if (v.vgpuUnmap(sim.iommu, gfnOf(old), unit, oldDma) !== 0) r.unmap_errors++;
       add();
       r.unmaps++;
     }
@@ -128,10 +144,12 @@ export function runWorkload(sim: Sim, v: VgpuDriver, w: WorkloadSpec): WorkloadR
       continue;
     }
     r.maps++;
-    const tail = (head + resident.size) % fifo.length;
+    const tail = (head + live) % fifo.length;
     fifo[tail] = u;
     fifoDma[tail] = m.dmaAddr!;
-    resident.add(u);
+    live++;
+    if (resident.has(u)) extra.set(u, (extra.get(u) ?? 0) + 1);
+    else resident.add(u);
     if ((r.maps & 1023) === 0) r.peak_tracking_bytes = Math.max(r.peak_tracking_bytes, v.trackingSlabBytes());
   }
   if (r.series.at(-1)?.access !== i) sample(i);

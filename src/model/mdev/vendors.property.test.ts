@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { ReferenceType1, type RefRegion } from '../../testing/reference-type1';
-import { VENDOR_CONFIGS } from '../engine/compare';
+import { VENDOR_CONFIGS } from './configs';
 import { buildSim } from '../engine/env';
 import { finalState } from '../engine/final';
 import { materialize } from '../engine/rows';

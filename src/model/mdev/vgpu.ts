@@ -1,10 +1,36 @@
 // What every vGPU vendor model offers the generic ops and the comparison: map and unmap one guest page,
 // and the costs of the step just done. KVMGT (what Linux shipped) and the 2016 designs both implement it.
 
+import type { Sim } from '../engine/sim';
 import type { Errno } from '../errno';
+import { STRUCTS } from './tracking/structs';
 import type { VfioIommu } from '../vfio/iommu';
 import type { DmaIommuDevice } from './dma-iommu';
-import type { StepCounters } from './tracking/driver';
+
+/** What the vendor did during one access or one step. */
+export interface StepCounters {
+  pins: number;
+  unpins: number;
+  dmaMapCalls: number;
+  iommuMapCalls: number;
+  /** Nodes or levels visited by the map path's lookups. */
+  lookupVisits: number;
+  /** Lookups and nodes visited by the dma_unmap callback (type1's notification of an UNMAP_DMA). */
+  notifierLookups: number;
+  notifierVisits: number;
+}
+
+export function newStepCounters(): StepCounters {
+  return {
+    pins: 0,
+    unpins: 0,
+    dmaMapCalls: 0,
+    iommuMapCalls: 0,
+    lookupVisits: 0,
+    notifierLookups: 0,
+    notifierVisits: 0,
+  };
+}
 
 export interface VgpuDriver {
   beginStep(): void;
@@ -20,6 +46,24 @@ export interface VgpuDriver {
   trackingSlabBytes(): number;
   /** The same structures counted by sizeof on x86-64. */
   trackingSizeofBytes(): number;
+  /** Whether the DMA domain's table pages are already in trackingSlabBytes (the iova-range design). */
+  readonly trackingIncludesDmaTables: boolean;
+}
+
+/** type1's struct vfio_pfn for every page pinned through vfio_pin_pages, across the container. */
+export function vfioPfnCosts(sim: Sim): { vfio_pfns: number; vfio_pfn_bytes: number; vfio_pfn_sizeof_bytes: number } {
+  let n = 0;
+  for (const d of sim.iommu.dmaList.items) n += d.pfnList.size;
+  return { vfio_pfns: n, vfio_pfn_bytes: n * STRUCTS.vfioPfn.slab, vfio_pfn_sizeof_bytes: n * STRUCTS.vfioPfn.sizeof };
+}
+
+/**
+ * Everything the kernel holds for the vGPU's DMA: the vendor's tracking, type1's vfio_pfn objects and the
+ * GPU DMA domain's table pages (slab bytes).
+ */
+export function totalBytes(sim: Sim, v: VgpuDriver): number {
+  const tables = v.dma && !v.trackingIncludesDmaTables ? v.dma.tableBytes() : 0;
+  return v.trackingSlabBytes() + vfioPfnCosts(sim).vfio_pfn_bytes + tables;
 }
 
 /** What the GPU's DMA domain holds: leaf PTEs and table pages (none when the host IOMMU is off). */

@@ -16,6 +16,8 @@ export interface WorkloadSpec {
   pageSize: '4K' | '2M';
   /** Mappings (of pageSize) kept at once; the oldest is unmapped when a new one would exceed it. */
   resident: number;
+  /** An access to a resident page maps it again (a second shadow PTE: KVMGT takes another kref). */
+  remapResident?: boolean;
   seed: number;
   /** Stop before the maps plus unmaps done would exceed this (the benchmark's "1,000,000 operations"). */
   maxOperations?: number;

@@ -16,6 +16,7 @@ import { count, DIRTY_FLAGS, flags, MAP_FLAGS, prot, UNMAP_FLAGS } from '../args
 import { groupSpecOf } from '../env';
 import { bitmapWords, mapTrace, vendorCallbackOutputs } from '../outputs';
 import type { Sim } from '../sim';
+import { vendorDriver } from './vendor';
 import { op, type OpDef } from './registry';
 
 const lockedVm = (sim: Sim) => sim.mm.lockedVmOut;
@@ -40,11 +41,17 @@ export const type1Ops: Record<string, OpDef> = {
       bitmap_size: u64.default(0n),
     }),
     run(sim, a) {
+      const vendor = vendorDriver(sim);
+      vendor?.beginStep();
       const r = vfioIommuType1UnmapDma(sim.iommu, { ...a, bitmapPgsize: a.bitmap_pgsize, bitmapSize: a.bitmap_size });
       return {
         ret: r.ret,
         size: hex(r.size),
         ...vendorCallbackOutputs(sim),
+        // What the vendor's dma_unmap callback spent finding what it had pinned in the range.
+        ...(vendor && sim.iommu.trace.vendorCallbacks.length > 0
+          ? { notifier_lookups: vendor.step.notifierLookups, notifier_lookup_visits: vendor.step.notifierVisits }
+          : {}),
         ...(r.bitmap ? { bitmap_u64: bitmapWords(r.bitmap) } : {}),
         locked_vm_pages: lockedVm(sim),
       };

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { hex, hexPage } from '../../addr';
 import { u64 } from '../../scenario/schema';
 import type { Kvmgt } from '../../mdev/kvmgt';
-import { dmaCosts, type VgpuDriver } from '../../mdev/vgpu';
+import { dmaCosts, totalBytes, vfioPfnCosts, type VgpuDriver } from '../../mdev/vgpu';
 import { runWorkload } from '../../mdev/run-workload';
 import type { Sim } from '../sim';
 import { op, type OpDef } from './registry';
@@ -92,6 +92,10 @@ export const vendorOps: Record<string, OpDef> = {
       page_size: pageSize,
       resident: z.number().int().min(1).default(1024),
       seed: z.number().int().min(0).max(0xffffffff).default(1),
+      remap_resident: z
+        .boolean()
+        .default(false)
+        .describe('an access to a resident page maps it again, as a second shadow PTE would (KVMGT takes a kref)'),
     }),
     run(sim, a) {
       const v = vgpu(sim);
@@ -103,14 +107,27 @@ export const vendorOps: Record<string, OpDef> = {
         pageSize: a.page_size,
         resident: a.resident,
         seed: a.seed,
+        remapResident: a.remap_resident,
       });
-      return { ret: r.errors === 0 ? 0 : '-EINVAL', ...r, ...dmaCosts(v), locked_vm_pages: sim.mm.lockedVmOut };
+      return {
+        ret: r.errors === 0 ? 0 : '-EINVAL',
+        ...r,
+        ...dmaCosts(v),
+        ...vfioPfnCosts(sim),
+        total_bytes: totalBytes(sim, v),
+        locked_vm_pages: sim.mm.lockedVmOut,
+      };
     },
   }),
 };
 
+/** The vendor driver behind the emulated group, if the environment names one. */
+export function vendorDriver(sim: Sim): VgpuDriver | null {
+  return sim.tracking ?? sim.kvmgt;
+}
+
 function vgpu(sim: Sim): VgpuDriver {
-  const v = sim.tracking ?? sim.kvmgt;
+  const v = vendorDriver(sim);
   if (!v) {
     throw new Error(
       'this op needs a vendor driver: add "vendor": {"kind": "tracking", "strategy": "flat-array"} or {"kind": "kvmgt"} to the environment',
@@ -125,6 +142,8 @@ function vgpuOutputs(sim: Sim, v: VgpuDriver): Record<string, unknown> {
     tracking_bytes: v.trackingSlabBytes(),
     tracking_sizeof_bytes: v.trackingSizeofBytes(),
     ...dmaCosts(v),
+    ...vfioPfnCosts(sim),
+    total_bytes: totalBytes(sim, v),
     pins: v.step.pins,
     unpins: v.step.unpins,
     dma_map_calls: v.step.dmaMapCalls,

@@ -9,11 +9,12 @@ import type { Errno } from '../../errno';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from '../../iommu/types';
 import { PageBits } from '../../lib/page-bits';
 import { SparseU32 } from '../../lib/sparse-u32';
-import { next, RbTree, rbNode, type RbNode } from '../../lib/rbtree';
+import { depth, next, RbTree, rbNode, type RbNode } from '../../lib/rbtree';
 import type { Profile } from '../../profile';
 import { pinCaller, vfioPinPagesPfn, vfioUnpinPages, VFIO_PIN_PAGES_MAX_ENTRIES } from '../../vfio/external';
 import type { VendorDriver, VfioDevice, VfioIommu } from '../../vfio/iommu';
 import { DmaIommuDevice } from '../dma-iommu';
+import { newStepCounters, type StepCounters } from '../vgpu';
 import type { Strategy } from './memory';
 import { kvmallocFootprint, STRUCTS } from './structs';
 
@@ -41,14 +42,6 @@ interface Region {
   pinned: PageBits;
 }
 
-export interface StepCounters {
-  pins: number;
-  unpins: number;
-  dmaMapCalls: number;
-  iommuMapCalls: number;
-  lookupVisits: number;
-}
-
 export class TrackingVendor implements VendorDriver {
   private readonly regions = new RbTree();
   /** per-page-tree: gfn → dma pfn. */
@@ -58,7 +51,7 @@ export class TrackingVendor implements VendorDriver {
   /** Bytes of tracking memory (slab footprint) and plain sizeof, kept as structures come and go. */
   slabBytes = 0;
   sizeofBytes = 0;
-  step: StepCounters = { pins: 0, unpins: 0, dmaMapCalls: 0, iommuMapCalls: 0, lookupVisits: 0 };
+  step: StepCounters = newStepCounters();
 
   constructor(
     readonly cfg: TrackingConfig,
@@ -72,7 +65,7 @@ export class TrackingVendor implements VendorDriver {
   }
 
   beginStep(): void {
-    this.step = { pins: 0, unpins: 0, dmaMapCalls: 0, iommuMapCalls: 0, lookupVisits: 0 };
+    this.step = newStepCounters();
   }
 
   vgpuMap(iommu: VfioIommu, gfn: number, pages = 1): { ret: 0 | Errno; dmaAddr: number | null } {
@@ -136,12 +129,22 @@ export class TrackingVendor implements VendorDriver {
   /** vfio_device_ops.dma_unmap: drop and unpin everything tracked in the range. */
   dmaUnmap(iommu: VfioIommu, _device: VfioDevice, iovaPfn: number, npages: number): void {
     iommu.trace.path.push('vendor dma_unmap');
-    for (let n = this.regions.lowestEndingAtOrAbove(iovaPfn); n && n.lo < iovaPfn + npages;) {
+    // One walk of the region tree finds every region in the range; each pinned page is then a bit.
+    let n = this.regions.lowestEndingAtOrAbove(iovaPfn);
+    this.step.notifierLookups++;
+    this.step.notifierVisits += depth(n) + 1;
+    for (; n && n.lo < iovaPfn + npages;) {
       const region = n.data as Region;
       n = next(n);
+      this.step.notifierVisits++;
       this.untrackAll(iommu, region, iovaPfn - region.gfn, iovaPfn + npages - region.gfn);
       if (region.pinned.size === 0) this.dropRegion(region);
     }
+  }
+
+  /** DMA tables are the iova-range design's own tracking memory, counted in trackingSlabBytes. */
+  get trackingIncludesDmaTables(): boolean {
+    return this.cfg.strategy === 'iova-range';
   }
 
   /** The address the device uses for gfn, from the vendor's own structures (counting what is visited); null if untracked. */
@@ -343,7 +346,10 @@ export class TrackingVendor implements VendorDriver {
         : null;
     }
     this.step.dmaMapCalls++;
-    return this.dma.mapPage(pfn, 1);
+    const maps = this.dma.iommuMaps;
+    const dmaPfn = this.dma.mapPage(pfn, 1);
+    this.step.iommuMapCalls += this.dma.iommuMaps - maps;
+    return dmaPfn;
   }
 
   private dmaUnmapPage(region: Region, off: number, dmaPfn: number): void {

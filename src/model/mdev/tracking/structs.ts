@@ -108,4 +108,13 @@ export const TRACKING_FORMULAS: Array<[string, string]> = [
     'region pages × 4 B, from kvzalloc: kmalloc rounds up to a power-of-two number of pages up to 4 MiB, vmalloc to whole pages beyond',
   ],
   ['IOMMU tables', 'the GPU DMA domain (host IOMMU on): 4 KiB VT-d table pages in use, top level included'],
+  [
+    'vfio_pfn',
+    "type1's own struct vfio_pfn for every page pinned through vfio_pin_pages (pfn_list), whatever the design",
+  ],
+  ['total', 'tracking + vfio_pfn + IOMMU tables (iova-range already counts its tables as tracking)'],
 ];
+
+/** How the model frees IOVAs, for every output that counts them. */
+export const IOVA_FREEING =
+  'IOVAs are freed strictly (iommu.strict=1): dma_unmap_page returns the iova at once; the default lazy mode (flush queue) returns it ≤ 10 ms later, which this step-by-step model does not show';

@@ -1,0 +1,103 @@
+// The page under hostile input and a failing worker: a clear message, the previous results kept, a page
+// that still works afterwards, and nothing on the console.
+import { expect, test, type Page } from '@playwright/test';
+
+const problems: string[] = [];
+test.beforeEach(({ page }) => {
+  problems.length = 0;
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+});
+test.afterEach(() => expect(problems).toEqual([]));
+
+/** A scenario the preset list names, served instead of the real mdev-pin preset. */
+async function serveAsMdevPin(page: Page, scenario: unknown): Promise<void> {
+  await page.route('**/scenarios/mdev-pin.json', (route) =>
+    route.fulfill({ contentType: 'application/json', body: JSON.stringify(scenario) }),
+  );
+}
+
+const longWorkload = {
+  schema: 'vfio-type1-conformance/1',
+  cases: [
+    {
+      id: 'long',
+      env: {
+        groups: [{ kind: 'emulated', id: 'vgpu0' }],
+        process: { rlimit_memlock_bytes: '0x100000000' },
+        memory: [{ name: 'RAM', vaddr: '0x7f0000000000', size: '0x40000000', first_pfn: '0x100000' }],
+        vendor: { kind: 'kvmgt', host_iommu: 'dma' },
+      },
+      steps: [
+        { op: 'MAP_DMA', args: { flags: ['READ', 'WRITE'], vaddr: '0x7f0000000000', iova: '0x0', size: '0x40000000' } },
+        { op: 'VGPU_WORKLOAD', args: { pattern: 'random', ops: 10000000, span: 262144, resident: 4096 } },
+      ],
+    },
+  ],
+};
+
+async function firstPresetShown(page: Page): Promise<void> {
+  await page.goto('/');
+  await expect(page.getByRole('table', { name: /Steps of vtd-basics/ })).toBeVisible();
+  await expect(page.getByRole('status')).toHaveText('Ready.');
+}
+
+test('a hostile scenario gives a clear message and keeps the previous results', async ({ page }) => {
+  await serveAsMdevPin(page, {
+    schema: 'vfio-type1-conformance/1',
+    environments: { x: { memory: [] } },
+    cases: [{ id: 'a', env: 'x', steps: [] }, { id: 'a', steps: [] }, { constructor: { prototype: 1 } }],
+  });
+  await firstPresetShown(page);
+  await page.getByLabel('Scenario').selectOption('mdev-pin');
+  await page.getByRole('button', { name: 'Run' }).click();
+  await expect(page.getByRole('alert')).toContainText('the key "constructor" is not allowed');
+  await expect(page.getByRole('table', { name: /Steps of vtd-basics/ })).toBeVisible();
+});
+
+test('a worker killed mid-run is noticed and replaced; the page keeps working', async ({ page }) => {
+  test.setTimeout(90_000);
+  await serveAsMdevPin(page, longWorkload);
+  // Chrome's DevTools protocol reaches the worker: terminate the script it is running, then close it.
+  const cdp = await page.context().newCDPSession(page);
+  const workers: string[] = [];
+  cdp.on('Target.attachedToTarget', (e: { sessionId: string; targetInfo: { type: string } }) => {
+    if (e.targetInfo.type === 'worker') workers.push(e.sessionId);
+  });
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  await firstPresetShown(page);
+  await page.getByLabel('Scenario').selectOption('mdev-pin');
+  await page.getByRole('button', { name: 'Run' }).click();
+  await expect(page.getByRole('status')).toHaveText(/Running/);
+  await page.waitForTimeout(1000);
+  const target = workers.at(-1)!;
+  for (const [id, method] of [
+    [1, 'Runtime.terminateExecution'],
+    [2, 'Runtime.evaluate'],
+  ] as const) {
+    await cdp.send('Target.sendMessageToTarget', {
+      sessionId: target,
+      message: JSON.stringify({ id, method, params: method === 'Runtime.evaluate' ? { expression: 'close()' } : {} }),
+    });
+  }
+  await expect(page.getByRole('alert')).toContainText('stopped answering', { timeout: 30_000 });
+  await expect(page.getByRole('alert')).toContainText('A new worker has been started');
+  await expect(page.getByRole('table', { name: /Steps of vtd-basics/ })).toBeVisible();
+  // The new worker runs the next request.
+  await page.unroute('**/scenarios/mdev-pin.json');
+  await page.getByRole('button', { name: 'Run' }).click();
+  await expect(page.getByRole('table', { name: /Steps of mdev-pin/ })).toBeVisible({ timeout: 30_000 });
+});
+
+test('a worker script that does not load gives a message, not an endless "Running…"', async ({ page }) => {
+  await page.route(/sim\.worker/, (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.goto('/');
+  await expect(page.getByRole('alert')).toContainText('the simulation worker could not be started', {
+    timeout: 20_000,
+  });
+  await expect(page.getByRole('status')).toHaveText('Error.');
+  // The failed load of the worker script is the browser's own console error; it is what this test causes.
+  problems.length = 0;
+});
