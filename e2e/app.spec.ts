@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { readFileSync } from 'node:fs';
 import { compareConfig } from '../src/model/engine/compare';
 import { VENDOR_CONFIGS } from '../src/model/mdev/configs';
@@ -9,16 +9,6 @@ const preset = (file: string): unknown =>
   JSON.parse(readFileSync(new URL(`../public/scenarios/${file}`, import.meta.url), 'utf8'));
 
 test.describe('app shell', () => {
-  const problems: string[] = [];
-  test.beforeEach(({ page }) => {
-    problems.length = 0;
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  });
-  test.afterEach(() => expect(problems).toEqual([]));
-
   test('runs the first preset in the worker and shows its steps and final counters', async ({ page }) => {
     const expected = runFile(preset('vtd-basics.json')).cases[0]!;
     await page.goto('/');

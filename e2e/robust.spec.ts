@@ -1,16 +1,7 @@
 // The page under hostile input and a failing worker: a clear message, the previous results kept, a page
 // that still works afterwards, and nothing on the console.
-import { expect, test, type Page } from '@playwright/test';
-
-const problems: string[] = [];
-test.beforeEach(({ page }) => {
-  problems.length = 0;
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-});
-test.afterEach(() => expect(problems).toEqual([]));
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 /** A scenario the preset list names, served instead of the real mdev-pin preset. */
 async function serveAsMdevPin(page: Page, scenario: unknown): Promise<void> {
@@ -91,13 +82,16 @@ test('a worker killed mid-run is noticed and replaced; the page keeps working', 
   await expect(page.getByRole('table', { name: /Steps of mdev-pin/ })).toBeVisible({ timeout: 30_000 });
 });
 
-test('a worker script that does not load gives a message, not an endless "Running…"', async ({ page }) => {
+test('a worker script that does not load gives a message, not an endless "Running…"', async ({
+  page,
+  allowConsoleError,
+}) => {
+  // The browser reports the failed load of the worker script: that is what this test causes.
+  allowConsoleError(/404|Failed to load|sim\.worker/);
   await page.route(/sim\.worker/, (route) => route.fulfill({ status: 404, body: 'not found' }));
   await page.goto('/');
   await expect(page.getByRole('alert')).toContainText('the simulation worker could not be started', {
     timeout: 20_000,
   });
   await expect(page.getByRole('status')).toHaveText('Error.');
-  // The failed load of the worker script is the browser's own console error; it is what this test causes.
-  problems.length = 0;
 });
