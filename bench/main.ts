@@ -1,6 +1,7 @@
 // `npm run bench`: medians of MAP_DMA + UNMAP_DMA at real guest sizes, the ratio against the naive
 // page-by-page reference, and heap bytes per pin chunk. Run under `node --expose-gc` (scripts/bench.mjs).
 
+import { asHva, asVfioIova } from '../src/model/addr';
 import { vfioIommuType1MapDma } from '../src/model/vfio/map';
 import { vfioIommuType1UnmapDma } from '../src/model/vfio/unmap';
 import { GIB, guest, TIB, VADDR, type Backing } from './scenarios';
@@ -30,13 +31,19 @@ function mapUnmapMs(size: bigint, backing: Backing): { ms: number; chunks: numbe
   const sim = guest(size, backing);
   const t0 = performance.now();
   sim.iommu.beginStep();
-  const ret = vfioIommuType1MapDma(sim.iommu, { argsz: 32, flags: RW, vaddr: VADDR, iova: 0n, size });
+  const ret = vfioIommuType1MapDma(sim.iommu, {
+    argsz: 32,
+    flags: RW,
+    vaddr: asHva(VADDR),
+    iova: asVfioIova(0n),
+    size,
+  });
   const chunks = sim.iommu.trace.pinChunks.length;
   sim.iommu.beginStep();
   const un = vfioIommuType1UnmapDma(sim.iommu, {
     argsz: 24,
     flags: 0,
-    iova: 0n,
+    iova: asVfioIova(0n),
     size,
     bitmapPgsize: 0n,
     bitmapSize: 0n,
@@ -82,7 +89,7 @@ function heapPerChunk(size: bigint, backing: Backing) {
   const sim = guest(size, backing);
   sim.iommu.beginStep();
   const before = retained();
-  vfioIommuType1MapDma(sim.iommu, { argsz: 32, flags: RW, vaddr: VADDR, iova: 0n, size });
+  vfioIommuType1MapDma(sim.iommu, { argsz: 32, flags: RW, vaddr: asHva(VADDR), iova: asVfioIova(0n), size });
   const chunks = sim.iommu.trace.pinChunks.length;
   sim.iommu.beginStep();
   const bytes = retained() - before;

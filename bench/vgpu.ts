@@ -1,6 +1,7 @@
 // 1,000,000 guest-page map/unmap operations over a 64 GiB guest for each vGPU vendor model (pin-sparse,
 // host IOMMU on): the time the model takes and the heap it peaks at.
 
+import { asHva, asVfioIova } from '../src/model/addr';
 import { RunTally, WorkBudget } from '../src/model/budget';
 import { buildSim } from '../src/model/engine/env';
 import { vfioIommuType1MapDma } from '../src/model/vfio/map';
@@ -42,7 +43,15 @@ export function vgpuWorkloadMs(
   });
   const sim = buildSim(env, parseProfile('6.18'), new WorkBudget(2 ** 30, new RunTally(Infinity)));
   sim.iommu.beginStep();
-  if (vfioIommuType1MapDma(sim.iommu, { argsz: 32, flags: 3, vaddr: 0x7f0000000000n, iova: 0n, size: GUEST }) !== 0)
+  if (
+    vfioIommuType1MapDma(sim.iommu, {
+      argsz: 32,
+      flags: 3,
+      vaddr: asHva(0x7f0000000000n),
+      iova: asVfioIova(0n),
+      size: GUEST,
+    }) !== 0
+  )
     throw new Error('MAP_DMA failed');
   const driver = (sim.tracking ?? sim.kvmgt) as VgpuDriver;
   sim.iommu.beginStep();

@@ -19,8 +19,21 @@ export type HostPfn = Brand<number, 'HostPfn'>;
 export type IovaPfn = Brand<number, 'IovaPfn'>;
 /** Page number of a process virtual address. */
 export type VaddrPfn = Brand<number, 'VaddrPfn'>;
+/** Page number of a device DMA address (dma_addr >> PAGE_SHIFT). */
+export type DmaPfn = Brand<number, 'DmaPfn'>;
 /** A pfn in an iova.c domain, in granule units. */
 export type IovadPfn = Brand<number, 'IovadPfn'>;
+
+/**
+ * Where a plain value enters an address space: at the edge of the model (parsed input, a guest slot's
+ * known gpa). Anywhere else, passing one space's value as another's is a type error.
+ */
+export const asHva = (v: bigint) => v as Hva;
+export const asVfioIova = (v: bigint) => v as VfioIova;
+export const asGpa = (v: bigint) => v as Gpa;
+export const asIovaPfn = (v: number) => v as IovaPfn;
+export const asGfn = (v: number) => v as Gfn;
+export const asHostPfn = (v: number) => v as HostPfn;
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;

@@ -1,6 +1,7 @@
 // Building a simulation from a case's environment (case-format.md §1): env_overrides, the process
 // address space and limits, the container, and the groups attached in order through the real attach path.
 
+import { asHva, asVfioIova } from '../addr';
 import { WorkBudget } from '../budget';
 import { isSafeKey } from '../scenario/screen';
 import { HUGEPAGE_UNIT, ProcessMemory, type RegionSpec } from '../host/memory';
@@ -177,8 +178,9 @@ export function buildSim(env: EnvInput, profile: Profile, budget: WorkBudget = n
       const ret = vfioIommuType1MapDma(iommu, {
         argsz: 32,
         flags: 3,
-        vaddr: env.guest.vaddr + slot.offset,
-        iova: slot.gpa,
+        vaddr: asHva(env.guest.vaddr + slot.offset),
+        // QEMU maps guest RAM at iova == gpa.
+        iova: asVfioIova(slot.gpa),
         size: slot.size,
       });
       if (ret !== 0)

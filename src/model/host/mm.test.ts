@@ -1,3 +1,4 @@
+import { asHva, asVfioIova } from '../addr';
 import { describe, expect, it } from 'vitest';
 import { buildSim } from '../engine/env';
 import { finalState } from '../engine/final';
@@ -36,7 +37,13 @@ describe('mm->locked_vm as __account_locked_vm keeps it', () => {
     const sim = buildSim(env, parseProfile('6.18'));
     sim.iommu.beginStep();
     expect(
-      vfioIommuType1MapDma(sim.iommu, { argsz: 32, flags: 3, vaddr: 0x7f0000000000n, iova: 0n, size: 0x4000n }),
+      vfioIommuType1MapDma(sim.iommu, {
+        argsz: 32,
+        flags: 3,
+        vaddr: asHva(0x7f0000000000n),
+        iova: asVfioIova(0n),
+        size: 0x4000n,
+      }),
     ).toBe(0);
     const trace = sim.iommu.beginStep();
     vfioLockAcct(sim.iommu, sim.iommu.dmaList.items[0]!, -6);

@@ -12,7 +12,7 @@ import { pinCaller, vfioPinPagesPfn, vfioUnpinPages } from '../vfio/external';
 import type { VendorDriver, VfioDevice, VfioIommu } from '../vfio/iommu';
 import { IOMMU_READ, IOMMU_WRITE } from '../iommu/types';
 import { DmaIommuDevice } from './dma-iommu';
-import { newStepCounters, type StepCounters } from './vgpu';
+import { iovaPfnOfGfn, newStepCounters, type StepCounters } from './vgpu';
 import { STRUCTS } from './tracking/structs';
 
 /** struct gvt_dma. dmaAddr is a byte address (below 2^52, exact as a number). */
@@ -99,7 +99,6 @@ export class Kvmgt implements VendorDriver {
       return { ret: t.fail('-EINVAL', 'the vGPU is not attached (device not open)'), dmaAddr: null, kref: null };
     const entry = this.findGfn(gfn);
     if (entry && entry.size === size) {
-      entry.kref++;
       return { ret: 0, dmaAddr: entry.dmaAddr, kref: entry.kref };
     }
     if (entry) {
@@ -193,7 +192,7 @@ export class Kvmgt implements VendorDriver {
     for (let n = 0; n < pages; n++) {
       t.type1Pins.push({ iovaPfn: gfn + n, npage: 1 });
       this.step.pins++;
-      const r = vfioPinPagesPfn(iommu, pinCaller(iommu, undefined), gfn + n, 1, IOMMU_READ | IOMMU_WRITE);
+      const r = vfioPinPagesPfn(iommu, pinCaller(iommu, undefined), iovaPfnOfGfn(gfn + n), 1, IOMMU_READ | IOMMU_WRITE);
       if (r.ret !== 1) {
         if (n > 0) this.unpinGuestPage(iommu, gfn, n);
         return typeof r.ret === 'string' ? r.ret : t.fail('-EINVAL', 'vfio_pin_pages did not pin the page');
@@ -215,7 +214,7 @@ export class Kvmgt implements VendorDriver {
   private unpinGuestPage(iommu: VfioIommu, gfn: number, pages: number): void {
     iommu.trace.type1Unpins.push({ iovaPfn: gfn, npage: pages });
     this.step.unpins++;
-    vfioUnpinPages(iommu, gfn, pages);
+    vfioUnpinPages(iommu, iovaPfnOfGfn(gfn), pages);
   }
 
   private addEntry(gfn: number, dmaPfn: number, size: number): GvtDma {

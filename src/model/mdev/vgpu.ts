@@ -1,11 +1,20 @@
 // What every vGPU vendor model offers the generic ops and the comparison: map and unmap one guest page,
 // and the costs of the step just done. KVMGT (what Linux shipped) and the 2016 designs both implement it.
 
+import type { IovaPfn } from '../addr';
 import type { Sim } from '../engine/sim';
 import type { Errno } from '../errno';
 import { STRUCTS } from './tracking/structs';
 import type { VfioIommu } from '../vfio/iommu';
 import type { DmaIommuDevice } from './dma-iommu';
+
+/**
+ * The iova a vendor driver pins a guest page by: QEMU maps guest RAM at iova == gpa, so a vGPU driver
+ * passes gfn << PAGE_SHIFT to vfio_pin_pages (kvmgt.c does exactly this).
+ */
+export function iovaPfnOfGfn(gfn: number): IovaPfn {
+  return gfn as IovaPfn;
+}
 
 /** What the vendor did during one access or one step. */
 export interface StepCounters {

@@ -3,6 +3,7 @@
 // vfio_iommu_populate_bitmap_full, vfio_iova_dirty_bitmap and update_user_bitmap (shift, OR the
 // user's leftover word, copy whole u64 words).
 
+import type { VfioIova } from '../addr';
 import { OUTPUT_ROW_UNITS } from '../budget';
 import type { Errno } from '../errno';
 import { kernel } from '../profile';
@@ -109,7 +110,7 @@ export function updateUserBitmap(iommu: VfioIommu, user: UserBitmap, dma: VfioDm
 export interface DirtyPagesArgs {
   argsz: number;
   flags: number;
-  iova: bigint;
+  iova: VfioIova;
   size: bigint;
   bitmapPgsize: bigint;
   bitmapSize: bigint;

@@ -2,6 +2,7 @@
 // drivers/vfio/vfio_main.c and container.c (≥6.0 iova form; 4.10–5.19 user_pfn[] form in vfio.c), and
 // vfio_iommu_type1_pin_pages / vfio_iommu_type1_unpin_pages of drivers/vfio/vfio_iommu_type1.c.
 
+import { asIovaPfn, type HostPfn, type IovaPfn, type VfioIova } from '../addr';
 import type { Errno } from '../errno';
 import { kernel } from '../profile';
 import { markDirty } from './dirty';
@@ -20,7 +21,7 @@ export const VFIO_PIN_PAGES_MAX_ENTRIES = 512;
 export interface PinResult {
   /** 'BLOCKED': the caller sleeps in vfio_wait (5.12–6.2). */
   ret: number | Errno | 'BLOCKED' | null;
-  pfns: number[] | null;
+  pfns: HostPfn[] | null;
 }
 
 /** The device a vendor call comes from: an emulated group's device, or a physical group's (no dma_unmap op). */
@@ -43,7 +44,7 @@ export function pinCaller(iommu: VfioIommu, deviceId: string | undefined): PinCa
 export function vfioPinPages(
   iommu: VfioIommu,
   caller: PinCaller,
-  iova: bigint,
+  iova: VfioIova,
   npage: number,
   prot: number,
 ): PinResult {
@@ -55,7 +56,7 @@ export function vfioPinPages(
 export function vfioPinPagesPfn(
   iommu: VfioIommu,
   caller: PinCaller,
-  iovaPfn: number,
+  iovaPfn: IovaPfn,
   npage: number,
   prot: number,
 ): PinResult & { ret: Exclude<PinResult['ret'], 'BLOCKED'> } {
@@ -108,7 +109,7 @@ function externalPins(iommu: VfioIommu): number {
 }
 
 /** vfio_pin_pages (4.10–5.19): user_pfn[] are iova page numbers, phys_pfn[] receives host pfns. */
-export function vfioPinPagesOld(iommu: VfioIommu, caller: PinCaller, userPfn: number[], prot: number): PinResult {
+export function vfioPinPagesOld(iommu: VfioIommu, caller: PinCaller, userPfn: IovaPfn[], prot: number): PinResult {
   const t = iommu.trace;
   t.path.push('vfio_pin_pages');
   if (userPfn.length === 0) return { ret: t.fail('-EINVAL', 'npage is 0'), pfns: null };
@@ -167,12 +168,12 @@ function vfioIommuType1PinPages(
   if (iommu.deviceList.length === 0)
     return { ret: t.fail('-EINVAL', 'no device is registered for DMA-unmap notification'), pfns: null };
   const doAccounting = !iommu.hasDomain;
-  const pfns: number[] = [];
+  const pfns: HostPfn[] = [];
   // vfio_pfn objects held across the container, counted when the first new one is needed.
   let live = -1;
   let err: Errno | null = null;
   let i = 0;
-  const at = (k: number) => (pages.list ? pages.list[k]! : pages.first + k);
+  const at = (k: number) => asIovaPfn(pages.list ? pages.list[k]! : pages.first + k);
   for (; i < pages.npage; i++) {
     const iovaPfn = at(i);
     const dma = iommu.dmaList.findDma(iovaPfn, 1);
@@ -226,7 +227,7 @@ function vfioIommuType1PinPages(
 }
 
 /** vfio_unpin_pages + vfio_iommu_type1_unpin_pages of npage pages from iovaPfn: stop at the first page outside every mapping. */
-export function vfioUnpinPages(iommu: VfioIommu, iovaPfn: number, npage: number): number | Errno {
+export function vfioUnpinPages(iommu: VfioIommu, iovaPfn: IovaPfn, npage: number): number | Errno {
   const t = iommu.trace;
   t.path.push('vfio_unpin_pages', 'vfio_iommu_type1_unpin_pages');
   if (npage === 0) return t.fail('-EINVAL', 'npage is 0');

@@ -2,7 +2,7 @@
 // vfio_dma_do_map (every check in kernel order, per profile), vfio_pin_map_dma, vfio_iommu_map,
 // vfio_iommu_iova_dma_valid, vfio_change_dma_owner.
 
-import { U64_MAX } from '../addr';
+import { U64_MAX, type Hva, type VfioIova } from '../addr';
 import type { Errno } from '../errno';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from '../iommu/types';
 import { kernel } from '../profile';
@@ -16,11 +16,12 @@ export const VFIO_DMA_MAP_FLAG_READ = 1;
 export const VFIO_DMA_MAP_FLAG_WRITE = 2;
 export const VFIO_DMA_MAP_FLAG_VADDR = 4;
 
+/** struct vfio_iommu_type1_dma_map. */
 export interface MapDmaArgs {
   argsz: number;
   flags: number;
-  vaddr: bigint;
-  iova: bigint;
+  vaddr: Hva;
+  iova: VfioIova;
   size: bigint;
 }
 

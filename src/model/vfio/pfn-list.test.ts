@@ -1,3 +1,4 @@
+import { asHostPfn, asIovaPfn } from '../addr';
 import { fc, test } from '@fast-check/vitest';
 import { expect } from 'vitest';
 import type { VfioPfn } from './pfn-list';
@@ -12,7 +13,7 @@ test.prop([fc.array(fc.tuple(fc.constantFrom('set', 'delete', 'get'), key), { ma
     const ref = new Map<number, VfioPfn>();
     for (const [op, k] of ops) {
       if (op === 'set') {
-        const v = { iovaPfn: k, pfn: k + 1, refCount: 1, reserved: false };
+        const v = { iovaPfn: asIovaPfn(k), pfn: asHostPfn(k + 1), refCount: 1, reserved: false };
         list.set(k, v);
         ref.set(k, v);
       } else if (op === 'delete') expect(list.delete(k)).toBe(ref.delete(k));

@@ -3,10 +3,12 @@
 // rb-tree; the model needs only lookups by iova page and a walk, so it keeps an open-addressing hash
 // table: one probe of a flat key array per lookup, where a JS Map costs a bucket and a chain entry.
 
+import type { HostPfn, IovaPfn } from '../addr';
+
 /** struct vfio_pfn. */
 export interface VfioPfn {
-  iovaPfn: number;
-  pfn: number;
+  iovaPfn: IovaPfn;
+  pfn: HostPfn;
   refCount: number;
   reserved: boolean;
 }

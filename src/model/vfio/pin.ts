@@ -3,6 +3,7 @@
 // vfio_pin_page_external / vfio_unpin_page_external and the vfio_pfn refcount helpers.
 // A chunk is found as an extent of the host layout, so pinning 1 TiB costs one step per run, not per page.
 
+import { asHostPfn, type HostPfn } from '../addr';
 import type { Errno } from '../errno';
 import type { PfnRun } from '../host/memory';
 import type { VfioDma } from './dma';
@@ -119,7 +120,7 @@ export function vfioPinPageExternal(
   dma: VfioDma,
   vaddrPfn: number,
   doAccounting: boolean,
-): { pfn: number; reserved: boolean } | Errno {
+): { pfn: HostPfn; reserved: boolean } | Errno {
   const run = iommu.memory.run(vaddrPfn, 1, externalScratch);
   if (run === null) {
     return iommu.trace.fail('-EFAULT', `vaddr 0x${(vaddrPfn * 4096).toString(16)} has no VMA`);
@@ -127,7 +128,7 @@ export function vfioPinPageExternal(
   if (doAccounting && !run.reserved && vfioLockAcct(iommu, dma, 1) !== 0) {
     return iommu.trace.fail('-ENOMEM', `RLIMIT_MEMLOCK exceeded while charging an external pin`);
   }
-  return { pfn: run.pfn, reserved: run.reserved };
+  return { pfn: asHostPfn(run.pfn), reserved: run.reserved };
 }
 
 /** vfio_iova_put_vfio_pfn + vfio_unpin_page_external: drop one reference; at zero unpin and uncharge. */

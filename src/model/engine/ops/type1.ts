@@ -2,7 +2,7 @@
 // outputs case-format.md §2 lists for them.
 
 import { z } from 'zod';
-import { hex } from '../../addr';
+import { asHva, asIovaPfn, asVfioIova, hex } from '../../addr';
 import { kernel } from '../../profile';
 import { u64 } from '../../scenario/schema';
 import { group } from '../../scenario/schema';
@@ -24,7 +24,13 @@ const lockedVm = (sim: Sim) => sim.mm.lockedVmOut;
 export const type1Ops: Record<string, OpDef> = {
   MAP_DMA: op({
     entry: 'VFIO_IOMMU_MAP_DMA',
-    args: z.object({ argsz: count.default(32), flags: flags(MAP_FLAGS), vaddr: u64, iova: u64, size: u64 }),
+    args: z.object({
+      argsz: count.default(32),
+      flags: flags(MAP_FLAGS),
+      vaddr: u64.transform(asHva),
+      iova: u64.transform(asVfioIova),
+      size: u64,
+    }),
     run(sim, a) {
       const ret = vfioIommuType1MapDma(sim.iommu, a);
       return { ret, ...mapTrace(sim), locked_vm_pages: lockedVm(sim) };
@@ -35,7 +41,7 @@ export const type1Ops: Record<string, OpDef> = {
     args: z.object({
       argsz: count.default(24),
       flags: flags(UNMAP_FLAGS),
-      iova: u64.default(0n),
+      iova: u64.default(0n).transform(asVfioIova),
       size: u64.default(0n),
       bitmap_pgsize: u64.default(0n),
       bitmap_size: u64.default(0n),
@@ -98,7 +104,7 @@ export const type1Ops: Record<string, OpDef> = {
     args: z.object({
       argsz: count.optional(),
       flags: flags(DIRTY_FLAGS),
-      iova: u64.default(0n),
+      iova: u64.default(0n).transform(asVfioIova),
       size: u64.default(0n),
       bitmap_pgsize: u64.default(0n),
       bitmap_size: u64.default(0n),
@@ -133,7 +139,7 @@ export const type1Ops: Record<string, OpDef> = {
   }),
   PIN_PAGES: op({
     entry: 'vfio_pin_pages',
-    args: z.object({ iova: u64, npage: count, prot, device: z.string().optional() }),
+    args: z.object({ iova: u64.transform(asVfioIova), npage: count, prot, device: z.string().optional() }),
     run(sim, a) {
       if (!kernel.hasIovaPinApi(sim.profile))
         throw new Error('PIN_PAGES is the ≥6.0 form; use PIN_PAGES_OLD on this profile');
@@ -147,15 +153,20 @@ export const type1Ops: Record<string, OpDef> = {
     run(sim, a) {
       if (kernel.hasIovaPinApi(sim.profile))
         throw new Error('PIN_PAGES_OLD is the 4.10–5.19 form; use PIN_PAGES on this profile');
-      const r = vfioPinPagesOld(sim.iommu, pinCaller(sim.iommu, a.device), a.user_pfn.map(Number), a.prot);
+      const r = vfioPinPagesOld(
+        sim.iommu,
+        pinCaller(sim.iommu, a.device),
+        a.user_pfn.map((v) => asIovaPfn(Number(v))),
+        a.prot,
+      );
       return { ret: r.ret, phys_pfn: r.pfns ? r.pfns.map(hex) : null, locked_vm_pages: lockedVm(sim) };
     },
   }),
   UNPIN_PAGES: op({
     entry: 'vfio_unpin_pages',
-    args: z.object({ iova: u64, npage: count, device: z.string().optional() }),
+    args: z.object({ iova: u64.transform(asVfioIova), npage: count, device: z.string().optional() }),
     run(sim, a) {
-      const first = Number(a.iova >> 12n);
+      const first = asIovaPfn(Number(a.iova >> 12n));
       const r = vfioUnpinPages(sim.iommu, first, a.npage);
       const vpfn = sim.iommu.dmaList.findDma(first, 1)?.pfnList.get(first);
       return {

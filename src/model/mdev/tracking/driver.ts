@@ -14,7 +14,7 @@ import type { Profile } from '../../profile';
 import { pinCaller, vfioPinPagesPfn, vfioUnpinPages, VFIO_PIN_PAGES_MAX_ENTRIES } from '../../vfio/external';
 import type { VendorDriver, VfioDevice, VfioIommu } from '../../vfio/iommu';
 import { DmaIommuDevice } from '../dma-iommu';
-import { newStepCounters, type StepCounters } from '../vgpu';
+import { iovaPfnOfGfn, newStepCounters, type StepCounters } from '../vgpu';
 import type { Strategy } from './memory';
 import { kvmallocFootprint, STRUCTS } from './structs';
 
@@ -284,7 +284,7 @@ export class TrackingVendor implements VendorDriver {
   private trackPages(iommu: VfioIommu, region: Region, gfn: number, n: number): number | Errno {
     this.step.pins++;
     iommu.trace.type1Pins.push({ iovaPfn: gfn, npage: n });
-    const r = vfioPinPagesPfn(iommu, pinCaller(iommu, undefined), gfn, n, IOMMU_READ | IOMMU_WRITE);
+    const r = vfioPinPagesPfn(iommu, pinCaller(iommu, undefined), iovaPfnOfGfn(gfn), n, IOMMU_READ | IOMMU_WRITE);
     if (r.ret !== n)
       return typeof r.ret === 'string' ? r.ret : iommu.trace.fail('-EINVAL', 'vfio_pin_pages pinned less than asked');
     let first = 0;
@@ -295,7 +295,7 @@ export class TrackingVendor implements VendorDriver {
         const e = iommu.trace.fail('-ENOMEM', 'the DMA mapping failed: no iova left');
         this.step.unpins++;
         iommu.trace.type1Unpins.push({ iovaPfn: gfn + k, npage: n - k });
-        vfioUnpinPages(iommu, gfn + k, n - k);
+        vfioUnpinPages(iommu, iovaPfnOfGfn(gfn + k), n - k);
         if (k > 0) this.untrackRun(iommu, region, gfn - region.gfn, k);
         return e;
       }
@@ -325,7 +325,7 @@ export class TrackingVendor implements VendorDriver {
     }
     this.step.unpins++;
     iommu.trace.type1Unpins.push({ iovaPfn: region.gfn + off, npage: n });
-    vfioUnpinPages(iommu, region.gfn + off, n);
+    vfioUnpinPages(iommu, iovaPfnOfGfn(region.gfn + off), n);
   }
 
   /** The stored address without counting the visit (bookkeeping, not a device lookup). */
