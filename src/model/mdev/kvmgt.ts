@@ -99,6 +99,7 @@ export class Kvmgt implements VendorDriver {
       return { ret: t.fail('-EINVAL', 'the vGPU is not attached (device not open)'), dmaAddr: null, kref: null };
     const entry = this.findGfn(gfn);
     if (entry && entry.size === size) {
+      entry.kref++;
       return { ret: 0, dmaAddr: entry.dmaAddr, kref: entry.kref };
     }
     if (entry) {
