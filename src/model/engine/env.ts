@@ -172,8 +172,14 @@ export function buildSim(env: EnvInput, profile: Profile, budget: WorkBudget = n
     const ret = vfioIommuType1AttachGroup(iommu, spec, vendor);
     if (ret !== 0) throw new Error(`attaching group ${spec.id} failed with ${ret}: ${iommu.trace.reason ?? ''}`);
   });
+  const memslots: Sim['memslots'] = [];
   if (env.guest) {
     for (const slot of guestSlots(env.guest)) {
+      memslots.push({
+        gfn: Number(slot.gpa >> 12n),
+        pages: Number(slot.size >> 12n),
+        vpfn: Number((env.guest.vaddr + slot.offset) >> 12n),
+      });
       iommu.beginStep();
       const ret = vfioIommuType1MapDma(iommu, {
         argsz: 32,
@@ -192,5 +198,5 @@ export function buildSim(env: EnvInput, profile: Profile, budget: WorkBudget = n
   const iovad = env.iovad
     ? new IovaDomain(env.iovad.granule, Number(env.iovad.start_pfn), profile, env.iovad.cpus, budget)
     : null;
-  return { profile, budget, memory, mm, iommu, iovad, kvmgt, tracking };
+  return { profile, memslots, budget, memory, mm, iommu, iovad, kvmgt, tracking, parked: [] };
 }

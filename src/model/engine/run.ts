@@ -86,6 +86,60 @@ function failed(sink: ResultSink, id: string, kernel: string, error: string): vo
   sink.endCase({}, error);
 }
 
+/** A case ready to run: its steps checked and a way to build its simulation. */
+export type PreparedCase =
+  | { ok: true; id: string; kernel: string; steps: CaseInput['steps']; build: (replay: boolean) => Sim }
+  | { ok: false; id: string; kernel: string; error: string };
+
+/** Parses a case, resolves and validates its environment and checks every step's op and arguments. */
+export function prepareCase(
+  raw: unknown,
+  environments: Record<string, unknown>,
+  opts: RunOptions,
+  warnings: string[],
+): PreparedCase {
+  const rawId = (raw as { id?: unknown } | null)?.id;
+  const label = typeof rawId === 'string' ? rawId : '(no id)';
+  const parsed = parseInput(caseSchema, raw, !!opts.strict, warnings, `case ${label}`);
+  if (!parsed.ok) return { ok: false, id: label, kernel: opts.kernel ?? DEFAULT_KERNEL, error: parsed.error };
+  const c = parsed.value;
+  let envRaw: Record<string, unknown> = {};
+  if (typeof c.env === 'string') {
+    const named = Object.hasOwn(environments, c.env) ? environments[c.env] : undefined;
+    if (!named || typeof named !== 'object')
+      return {
+        ok: false,
+        id: c.id,
+        kernel: opts.kernel ?? c.kernel ?? DEFAULT_KERNEL,
+        error: `environment "${c.env}" is not defined in this file`,
+      };
+    envRaw = named as Record<string, unknown>;
+  } else if (c.env) {
+    envRaw = c.env;
+  }
+  let kernel = opts.kernel ?? c.kernel ?? (typeof envRaw.kernel === 'string' ? envRaw.kernel : DEFAULT_KERNEL);
+  try {
+    const overridden = c.env_overrides ? applyOverrides(envRaw, c.env_overrides) : envRaw;
+    const env = parseInput(environment, overridden, !!opts.strict, warnings, `case ${c.id} environment`);
+    if (!env.ok) return { ok: false, id: c.id, kernel, error: env.error };
+    kernel = opts.kernel ?? c.kernel ?? env.value.kernel ?? DEFAULT_KERNEL;
+    const profile = parseProfile(kernel);
+    kernel = profile.version;
+    const stepErr = validateSteps(c);
+    if (stepErr) return { ok: false, id: c.id, kernel, error: stepErr };
+    // A replay redoes work the run has already paid for, so it runs outside the run's tally.
+    const build = (replay: boolean) =>
+      buildSim(
+        env.value,
+        profile,
+        new WorkBudget(opts.stepBudget, replay ? new RunTally(Infinity) : opts.tally, opts.progress),
+      );
+    return { ok: true, id: c.id, kernel, steps: c.steps, build };
+  } catch (e) {
+    return { ok: false, id: c.id, kernel, error: simulatorMessage(e) };
+  }
+}
+
 export function runCase(
   raw: unknown,
   environments: Record<string, unknown>,
@@ -93,55 +147,17 @@ export function runCase(
   warnings: string[],
   sink: ResultSink,
 ): void {
-  const rawId = (raw as { id?: unknown } | null)?.id;
-  const label = typeof rawId === 'string' ? rawId : '(no id)';
-  const parsed = parseInput(caseSchema, raw, !!opts.strict, warnings, `case ${label}`);
-  if (!parsed.ok) return failed(sink, label, opts.kernel ?? DEFAULT_KERNEL, parsed.error);
-  const c = parsed.value;
-  let envRaw: Record<string, unknown> = {};
-  if (typeof c.env === 'string') {
-    const named = Object.hasOwn(environments, c.env) ? environments[c.env] : undefined;
-    if (!named || typeof named !== 'object')
-      return failed(
-        sink,
-        c.id,
-        opts.kernel ?? c.kernel ?? DEFAULT_KERNEL,
-        `environment "${c.env}" is not defined in this file`,
-      );
-    envRaw = named as Record<string, unknown>;
-  } else if (c.env) {
-    envRaw = c.env;
-  }
-  let kernelVersion = opts.kernel ?? c.kernel ?? (typeof envRaw.kernel === 'string' ? envRaw.kernel : DEFAULT_KERNEL);
-  let build: (replay: boolean) => Sim;
-  try {
-    const overridden = c.env_overrides ? applyOverrides(envRaw, c.env_overrides) : envRaw;
-    const env = parseInput(environment, overridden, !!opts.strict, warnings, `case ${c.id} environment`);
-    if (!env.ok) return failed(sink, c.id, kernelVersion, env.error);
-    kernelVersion = opts.kernel ?? c.kernel ?? env.value.kernel ?? DEFAULT_KERNEL;
-    const profile = parseProfile(kernelVersion);
-    kernelVersion = profile.version;
-    const stepErr = validateSteps(c);
-    if (stepErr) return failed(sink, c.id, profile.version, stepErr);
-    // A replay redoes work the run has already paid for, so it runs outside the run's tally.
-    build = (replay) =>
-      buildSim(
-        env.value,
-        profile,
-        new WorkBudget(opts.stepBudget, replay ? new RunTally(Infinity) : opts.tally, opts.progress),
-      );
-  } catch (e) {
-    return failed(sink, c.id, kernelVersion, simulatorMessage(e));
-  }
+  const c = prepareCase(raw, environments, opts, warnings);
+  if (!c.ok) return failed(sink, c.id, c.kernel, c.error);
   // The environment is built here, not in runSteps: a group that cannot attach is bad input of the case.
   let sim: Sim;
   try {
-    sim = build(false);
+    sim = c.build(false);
   } catch (e) {
-    return failed(sink, c.id, kernelVersion, simulatorMessage(e));
+    return failed(sink, c.id, c.kernel, simulatorMessage(e));
   }
-  sink.beginCase(c.id, kernelVersion);
-  const r = runSteps(sim, build, c, sink);
+  sink.beginCase(c.id, c.kernel);
+  const r = runSteps(sim, c, sink);
   sink.endCase(r.final, r.error);
 }
 
@@ -170,27 +186,15 @@ export function formatIssues(issues: ReadonlyArray<{ path: PropertyKey[]; messag
   return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') + ': ' : ''}${i.message}`).join('; ');
 }
 
-/** A step whose caller sleeps in vfio_wait (5.12–6.2): it runs again each time a later step wakes it. */
-interface Parked {
-  step: number;
-  op: string;
-  run: (sim: Sim) => Record<string, unknown>;
-}
-
 /**
- * Runs one op; a BLOCKED result parks it, and a step that wakes the vaddr waiters runs the parked ones
- * again (from the top, as the kernel's `goto again` does), reporting those that now finish under `woken`.
+ * Runs one op; a BLOCKED result parks it on the simulation, and a step that wakes the vaddr waiters runs
+ * the parked ones again (from the top, as the kernel's `goto again` does), reporting those that now
+ * finish under `woken`.
  */
-function perform(
-  sim: Sim,
-  op: string,
-  def: OpDef,
-  args: unknown,
-  step: number,
-  parked: Parked[],
-): Record<string, unknown> {
+function perform(sim: Sim, op: string, def: OpDef, args: unknown, step: number): Record<string, unknown> {
   const out = def.run(sim, args);
   const trace = sim.iommu.trace;
+  const parked = sim.parked;
   if (out.ret === 'BLOCKED') {
     parked.push({ step, op, run: (again) => def.run(again, args) });
     return out;
@@ -210,6 +214,69 @@ function perform(
   return woken.length > 0 ? { ...out, woken } : out;
 }
 
+/** What a step did to the case: go on, or stop the steps after it (and why). */
+export interface StepOutcome {
+  result: StepResult;
+  /** Set when no later step runs: after a KERNEL_BUG, a vendor asleep in vfio_wait, or a simulator error. */
+  stop: string | null;
+  /** A simulator error: the state may be half-way through the step and must be rebuilt. */
+  simError: string | null;
+}
+
+/**
+ * Runs step `index` of a case on sim. `refs` holds what earlier steps reported (for $ref). A KERNEL_BUG or
+ * a vendor asleep in vfio_wait stops the case with the state as it is at that point; a simulator error
+ * (work budget, a bad $ref) leaves the state half-way and says so.
+ */
+export function executeStep(
+  sim: Sim,
+  s: CaseInput['steps'][number],
+  index: number,
+  refs: ReadonlyArray<Record<string, unknown>>,
+): StepOutcome {
+  const def = opDef(s.op)!;
+  const trace = sim.iommu.beginStep();
+  try {
+    const args = def.args.parse(
+      replaceRefs(s.args, (ref) => {
+        const m = /^steps\[(\d+)\]\.(\w+)$/.exec(ref)!;
+        const step = refs[Number(m[1])];
+        const v = step && Object.hasOwn(step, m[2]!) ? step[m[2]!] : undefined;
+        if (v === undefined || v === null) throw new Error(`$ref ${ref}: that step has no output "${m[2]}"`);
+        return v;
+      }),
+    );
+    const out = perform(sim, s.op, def, args, index);
+    return {
+      result: { op: s.op, ret: null, ...out, explain: explain(def.entry, trace) } as StepResult,
+      stop: null,
+      simError: null,
+    };
+  } catch (e) {
+    if (e instanceof KernelBug || e instanceof VendorBlocked) {
+      const bug = e instanceof KernelBug;
+      return {
+        result: {
+          op: s.op,
+          ret: bug ? 'KERNEL_BUG' : 'BLOCKED',
+          ...vendorCallbackOutputs(sim),
+          locked_vm_pages: sim.mm.lockedVmOut,
+          explain: { ...explain(def.entry, trace), reason: e.message },
+        },
+        stop: bug ? 'after KERNEL_BUG' : 'after BLOCKED: the vendor driver sleeps in vfio_wait',
+        simError: null,
+      };
+    }
+    const msg = simulatorMessage(e);
+    return { result: { op: s.op, ret: null, sim_error: msg }, stop: 'after a simulator error', simError: msg };
+  }
+}
+
+/** What later steps may $ref: a step's outputs without its long lists. */
+export function refsOf(r: StepResult): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(r).filter(([, v]) => !(v instanceof RowList)));
+}
+
 /**
  * Runs the steps in order, each result to the sink as soon as it is known. A step stopped by the simulator
  * (work budget, bad $ref) may have changed the state half-way, which no kernel state corresponds to; the
@@ -218,70 +285,34 @@ function perform(
  */
 function runSteps(
   first: Sim,
-  build: (replay: boolean) => Sim,
-  c: CaseInput,
+  c: Extract<PreparedCase, { ok: true }>,
   sink: ResultSink,
 ): { final: Record<string, unknown>; error?: string } {
   let sim = first;
   const progress = sim.budget.progress;
-  let parked: Parked[] = [];
-  const done: Array<(sim: Sim, parked: Parked[]) => void> = [];
-  // What later steps may $ref: each step's outputs without its long lists, which the sink has written.
   const refs: Array<Record<string, unknown>> = [];
   let stopped: string | null = null;
   let error: string | undefined;
-  const report = (r: StepResult) => {
-    refs.push(Object.fromEntries(Object.entries(r).filter(([, v]) => !(v instanceof RowList))));
-    sink.step(r);
-  };
   for (const [index, s] of c.steps.entries()) {
     progress?.();
     if (stopped) {
-      report({ op: s.op, ret: null, skipped: stopped });
+      const r = { op: s.op, ret: null, skipped: stopped };
+      refs.push(r);
+      sink.step(r);
       continue;
     }
-    const def = opDef(s.op)!;
-    const trace = sim.iommu.beginStep();
-    try {
-      const args = def.args.parse(
-        replaceRefs(s.args, (ref) => {
-          const m = /^steps\[(\d+)\]\.(\w+)$/.exec(ref)!;
-          const step = refs[Number(m[1])];
-          const v = step && Object.hasOwn(step, m[2]!) ? step[m[2]!] : undefined;
-          if (v === undefined || v === null) throw new Error(`$ref ${ref}: that step has no output "${m[2]}"`);
-          return v;
-        }),
-      );
-      const out = perform(sim, s.op, def, args, index, parked);
-      done.push((again, p) => void perform(again, s.op, def, args, index, p));
-      report({ op: s.op, ret: null, ...out, explain: explain(def.entry, trace) } as StepResult);
-    } catch (e) {
-      if (e instanceof KernelBug || e instanceof VendorBlocked) {
-        const bug = e instanceof KernelBug;
-        report({
-          op: s.op,
-          ret: bug ? 'KERNEL_BUG' : 'BLOCKED',
-          ...vendorCallbackOutputs(sim),
-          locked_vm_pages: sim.mm.lockedVmOut,
-          explain: { ...explain(def.entry, trace), reason: e.message },
-        });
-        stopped = bug ? 'after KERNEL_BUG' : 'after BLOCKED: the vendor driver sleeps in vfio_wait';
-      } else {
-        const msg = simulatorMessage(e);
-        report({ op: s.op, ret: null, sim_error: msg });
-        stopped = 'after a simulator error';
-        error = `steps[${index}] (${s.op}): ${msg}`;
-        sim = build(true);
-        parked = [];
-        for (const d of done) {
-          sim.iommu.beginStep();
-          d(sim, parked);
-        }
-      }
+    const o = executeStep(sim, s, index, refs);
+    refs.push(refsOf(o.result));
+    sink.step(o.result);
+    stopped = o.stop;
+    if (o.simError !== null) {
+      error = `steps[${index}] (${s.op}): ${o.simError}`;
+      sim = c.build(true);
+      for (let k = 0; k < index; k++) executeStep(sim, c.steps[k]!, k, refs);
     }
   }
   const final = finalState(sim);
-  if (parked.length > 0) final.blocked_steps = parked.map((p) => p.step);
+  if (sim.parked.length > 0) final.blocked_steps = sim.parked.map((p) => p.step);
   return { final, ...(error ? { error } : {}) };
 }
 

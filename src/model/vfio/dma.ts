@@ -4,6 +4,7 @@
 // since mappings never overlap.
 
 import type { Mm } from '../host/mm';
+import { RbTree, rbNode, type RbNode } from '../lib/rbtree';
 import { PfnList } from './pfn-list';
 
 export class VfioDma {
@@ -14,6 +15,8 @@ export class VfioDma {
   /** Pages currently charged to mm (dma->locked_vm, ≥6.3). */
   lockedVm = 0;
   readonly pfnList = new PfnList();
+  /** dma->node: its place in iommu->dma_list, an rb-tree keyed by iova. */
+  readonly node: RbNode;
   /** Dirty bitmap, one bit per smallest page, with the kernel's extra u64 of slack. */
   bitmap: Uint8Array | null = null;
 
@@ -23,15 +26,22 @@ export class VfioDma {
     readonly prot: number,
     public lockCap: boolean,
     public mm: Mm,
-  ) {}
+  ) {
+    this.node = rbNode(iovaPfn, iovaPfn, this);
+  }
 
   get endPfn(): number {
     return this.iovaPfn + this.sizePages;
   }
 }
 
+/**
+ * iommu->dma_list. Lookups bisect a sorted array; the rb-tree beside it is the kernel's shape (the same
+ * insertions and erasures in the same order), kept for whoever draws it.
+ */
 export class DmaList {
   readonly items: VfioDma[] = [];
+  readonly tree = new RbTree();
 
   get size(): number {
     return this.items.length;
@@ -62,11 +72,14 @@ export class DmaList {
       else hi = mid;
     }
     this.items.splice(lo, 0, dma);
+    this.tree.insert(dma.node);
   }
 
   unlink(dma: VfioDma): void {
     const i = this.items.indexOf(dma);
-    if (i >= 0) this.items.splice(i, 1);
+    if (i < 0) return;
+    this.items.splice(i, 1);
+    this.tree.erase(dma.node);
   }
 
   /** Mappings overlapping [startPfn, endPfn), in iova order. */

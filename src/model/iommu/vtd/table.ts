@@ -37,6 +37,15 @@ export interface Leaf {
   value: number;
 }
 
+/** One level of a page walk: the table page, the index into it and the entry found there. */
+export interface WalkStep {
+  level: number;
+  tablePhysPfn: number;
+  index: number;
+  value: number;
+  leaf: boolean;
+}
+
 export interface Level1Table {
   /** First and last iova page number covered. */
   lo: number;
@@ -184,6 +193,51 @@ export class VtdPageTable {
   forEachLeaf(fromPfn: number, toPfn: number, fn: (iovaPfn: number, physPfn: number, pages: number) => void): void {
     if (toPfn <= fromPfn) return;
     this.visit(this.root, fromPfn, toPfn, fn);
+  }
+
+  /**
+   * The walk the hardware does for iovaPfn (pfn_to_dma_pte without allocating): the table page, index and
+   * entry at each level from the root, ending at a leaf or an empty entry.
+   */
+  walk(iovaPfn: number): WalkStep[] {
+    const out: WalkStep[] = [];
+    if (!this.pfnSupported(iovaPfn)) return out;
+    let t = this.root;
+    for (;;) {
+      const index = pfnLevelOffset(iovaPfn, t.level);
+      const value = t.entries[index]!;
+      const child = t.next?.[index];
+      out.push({ level: t.level, tablePhysPfn: t.physPfn, index, value, leaf: value !== 0 && !child });
+      if (!child) return out;
+      t = child;
+    }
+  }
+
+  /** Every present leaf in iova order: fn(first iova page it covers, level, raw entry). */
+  forEachLeafEntry(fn: (iovaPfn: number, level: number, value: number) => void): void {
+    const visit = (t: Table) => {
+      for (let i = 0; i < ENTRIES; i++) {
+        const v = t.entries[i]!;
+        if (v === 0) continue;
+        const child = t.next?.[i];
+        if (child) visit(child);
+        else fn(t.basePfn + i * levelPages(t.level), t.level, v);
+      }
+    };
+    visit(this.root);
+  }
+
+  /** Every table page in use, root first then in iova order: fn(level, first iova page covered, entries used, its own pfn). */
+  forEachTable(fn: (level: number, basePfn: number, used: number, physPfn: number) => void): void {
+    const visit = (t: Table) => {
+      fn(t.level, t.basePfn, t.used, t.physPfn);
+      if (!t.next) return;
+      for (let i = 0; i < ENTRIES; i++) {
+        const child = t.next[i];
+        if (child) visit(child);
+      }
+    };
+    visit(this.root);
   }
 
   leaves(): Leaf[] {

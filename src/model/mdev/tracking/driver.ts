@@ -9,6 +9,7 @@ import type { Errno } from '../../errno';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from '../../iommu/types';
 import { PageBits } from '../../lib/page-bits';
 import { SparseU32 } from '../../lib/sparse-u32';
+import { TableBuilder, type Table } from '../../lib/table';
 import { depth, next, RbTree, rbNode, type RbNode } from '../../lib/rbtree';
 import type { Profile } from '../../profile';
 import { pinCaller, vfioPinPagesPfn, vfioUnpinPages, VFIO_PIN_PAGES_MAX_ENTRIES } from '../../vfio/external';
@@ -140,6 +141,41 @@ export class TrackingVendor implements VendorDriver {
       this.untrackAll(iommu, region, iovaPfn - region.gfn, iovaPfn + npages - region.gfn);
       if (region.pinned.size === 0) this.dropRegion(region);
     }
+  }
+
+  /**
+   * What the design holds, for the views (read-only): each registered region, the pages it tracks as runs
+   * of consecutive gfns with consecutive device addresses, and its own structure — the region-table
+   * design's table pages, the per-page tree.
+   */
+  describe(): {
+    regions: Table<'gfn' | 'pages' | 'iova' | 'levels'>;
+    tracked: Table<'gfn' | 'dma' | 'pages'>;
+    tablePages: Table<'region' | 'level' | 'index'>;
+    pageTree: RbTree | null;
+  } {
+    const regions = new TableBuilder(['gfn', 'pages', 'iova', 'levels'] as const);
+    const tracked = new TableBuilder(['gfn', 'dma', 'pages'] as const);
+    const tablePages = new TableBuilder(['region', 'level', 'index'] as const);
+    for (let n = this.regions.first(); n; n = next(n)) {
+      const r = n.data as Region;
+      const k = regions.length;
+      regions.push(r.gfn, r.npages, this.cfg.strategy === 'iova-range' ? r.iovaLo : -1, r.levels);
+      for (const off of r.pinned.inRange(0, r.npages)) {
+        const dma = this.lookupRaw(r, off);
+        const gfn = r.gfn + off;
+        const run = tracked.length > 0 && tracked.last('gfn') + tracked.last('pages') === gfn;
+        if (run && tracked.last('dma') + tracked.last('pages') === dma) tracked.setLast('pages', tracked.last('pages') + 1);
+        else tracked.push(gfn, dma, 1);
+      }
+      r.tables?.forEach((level, l) => [...level.keys()].sort((a, b) => a - b).forEach((i) => tablePages.push(k, l, i)));
+    }
+    return {
+      regions: regions.build(),
+      tracked: tracked.build(),
+      tablePages: tablePages.build(),
+      pageTree: this.cfg.strategy === 'per-page-tree' ? this.pageTree : null,
+    };
   }
 
   /** DMA tables are the iova-range design's own tracking memory, counted in trackingSlabBytes. */

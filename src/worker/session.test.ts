@@ -1,0 +1,73 @@
+import { fc, test } from '@fast-check/vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { prepareCase } from '../model/engine/run';
+import { executeStep, refsOf } from '../model/engine/run';
+import { inspect, type StepState } from '../model/inspect/state';
+import { fileSchema } from '../model/scenario/schema';
+import { Session } from './session';
+
+const load = (path: string): unknown => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
+
+/** The state after n steps, computed the slow way: build and run from step 0. */
+function fresh(doc: unknown, caseIndex: number, n: number): StepState {
+  const file = fileSchema.parse(doc);
+  const c = prepareCase(file.cases[caseIndex], file.environments, {}, []);
+  if (!c.ok) throw new Error(c.error);
+  const sim = c.build(false);
+  const refs: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < n; i++) {
+    const o = executeStep(sim, c.steps[i]!, i, refs);
+    refs.push(refsOf(o.result));
+    if (o.stop) break;
+  }
+  return inspect(sim);
+}
+
+const plain = (s: StepState) =>
+  JSON.parse(JSON.stringify(s, (_, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v)));
+
+describe('a loaded session', () => {
+  const doc = load('../../public/scenarios/hot-unplug.json');
+  const steps = (fileSchema.parse(doc).cases[0] as { steps: unknown[] }).steps.length;
+  const expected = new Map<number, unknown>();
+  const freshAt = (n: number) => {
+    if (!expected.has(n)) expected.set(n, plain(fresh(doc, 0, n)));
+    return expected.get(n);
+  };
+
+  test.prop([fc.array(fc.integer({ min: 0, max: steps }), { minLength: 1, maxLength: 12 })], { numRuns: 8 })(
+    'any order of seeks gives the state a fresh run to that step gives',
+    (seeks) => {
+      const s = new Session();
+      expect(s.load(doc).error).toBeNull();
+      for (const n of seeks) expect(plain(s.state(n).state)).toEqual(freshAt(n));
+    },
+  );
+
+  it('reports what one step changed, and its reverse going back', () => {
+    const s = new Session();
+    s.load(doc);
+    s.state(1);
+    const forward = s.state(2).changes!;
+    const back = s.state(1).changes!;
+    const kinds = (r: typeof forward.iova) => Array.from(r.cols.kind);
+    expect(forward.iova.length + forward.gpa.length + forward.hpa.length).toBeGreaterThan(0);
+    // Added forward is removed backward, over the same ranges.
+    expect(Array.from(back.hpa.cols.lo)).toEqual(Array.from(forward.hpa.cols.lo));
+    expect(kinds(back.hpa)).toEqual(kinds(forward.hpa).map((k) => (k === 1 ? 2 : k === 2 ? 1 : k)));
+  });
+
+  it('an edit keeps what comes before the changed step and reruns what comes after', () => {
+    const s = new Session();
+    s.load(doc);
+    const before = plain(s.state(1).state);
+    const edited = structuredClone(doc) as { cases: Array<{ steps: unknown[] }> };
+    edited.cases[0]!.steps.splice(1, 0, { op: 'CHECK_EXTENSION', args: { ext: 'VFIO_TYPE1v2_IOMMU' } });
+    const info = s.load(edited, undefined, { fromStep: 1 });
+    expect(info.steps).toBe(steps + 1);
+    expect(plain(s.state(1).state)).toEqual(before);
+    expect(s.steps(1, 1)[0]).toMatchObject({ op: 'CHECK_EXTENSION', ret: 1 });
+    expect(plain(s.state(steps + 1).state)).toEqual(plain(fresh(edited, 0, steps + 1)));
+  });
+});

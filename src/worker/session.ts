@@ -1,0 +1,264 @@
+// One loaded case, held in the worker for the page to step through: the steps run once forward on load,
+// leaving checkpoints (copies of the simulation) every few steps; any step is then a copy of the nearest
+// checkpoint and a short replay, so going back is as quick as going forward. An edit keeps the
+// checkpoints before the first changed step. Plain TypeScript: the worker only exposes it.
+
+import { WorkBudget } from '../model/budget';
+import { cloneSim } from '../model/engine/clone';
+import { executeStep, prepareCase, refsOf, type PreparedCase } from '../model/engine/run';
+import type { Sim } from '../model/engine/sim';
+import type { StepResult, StepRet } from '../model/engine/types';
+import { diffStates, type Changes } from '../model/inspect/diff';
+import { inspect, type StepState } from '../model/inspect/state';
+import { CASE_SCHEMA, fileSchema } from '../model/scenario/schema';
+import { screenDocument } from '../model/scenario/screen';
+import { parseInput } from '../model/scenario/validate';
+
+/** What the step list shows of one step. */
+export interface StepSummary {
+  index: number;
+  op: string;
+  ret: StepRet;
+  /** The kernel entry and the functions the step went through. */
+  entry: string | null;
+  path: string[];
+  /** Why an errno came back, in kernel words. */
+  reason: string | null;
+  warnings: string[];
+  /** Set on steps that did not run (after a KERNEL_BUG, a sleeping vendor or a simulator error). */
+  skipped: string | null;
+  /** The simulator refused the step (work budget, bad $ref): the state stays as before it. */
+  simError: string | null;
+  /** The outputs a kernel developer looks at first, as text. */
+  brief: string;
+  /** Steps this one woke from vfio_wait, and how each finished. */
+  woken: Array<{ step: number; ret: StepRet }>;
+}
+
+export interface LoadInfo {
+  caseIds: string[];
+  caseId: string | null;
+  kernel: string | null;
+  steps: number;
+  /** The file or the case could not be run: why. */
+  error: string | null;
+  warnings: string[];
+}
+
+export interface StateReply {
+  /** Steps done: 0 is the environment as built, before the first step. */
+  cursor: number;
+  state: StepState;
+  /** What changed from the state shown before (one step forward: what that step did; back: its reverse). */
+  changes: Changes | null;
+}
+
+const BRIEF: Record<string, string[]> = {
+  MAP_DMA: ['pin_chunk_count', 'iommu_map_call_count', 'locked_vm_pages'],
+  UNMAP_DMA: ['size', 'vendor_callback_count', 'locked_vm_pages'],
+  PIN_PAGES: ['pfns', 'locked_vm_pages'],
+  PIN_PAGES_OLD: ['phys_pfn', 'locked_vm_pages'],
+  UNPIN_PAGES: ['pfn_list_ref', 'locked_vm_pages'],
+  ATTACH_GROUP: ['locked_vm_pages'],
+  DETACH_GROUP: ['locked_vm_pages'],
+  GET_INFO: ['flags', 'iova_pgsizes'],
+  IOMMU_MAP: ['leaf_ptes'],
+  IOMMU_UNMAP: ['unmapped'],
+  ALLOC_IOVA: ['pfn_lo', 'pfn_hi'],
+  ALLOC_IOVA_FAST: ['pfn', 'allocated_len'],
+  FREE_IOVA_FAST: ['cached'],
+  KVMGT_MAP_GUEST_PAGE: ['dma_addr', 'kref', 'nr_cache_entries'],
+  KVMGT_UNMAP_GUEST_PAGE: ['kref', 'nr_cache_entries'],
+  VGPU_MAP_GUEST_PAGE: ['dma_addr', 'entries', 'pins'],
+  VGPU_UNMAP_GUEST_PAGE: ['entries', 'unpins'],
+  VGPU_WORKLOAD: ['maps', 'unmaps', 'pins', 'entries', 'locked_vm_pages'],
+};
+
+function show(v: unknown): string {
+  if (Array.isArray(v))
+    return v.length > 3 ? `[${v.slice(0, 3).map(show).join(', ')}, … ${v.length}]` : `[${v.map(show).join(', ')}]`;
+  if (v && typeof v === 'object')
+    return Object.entries(v)
+      .map(([k, x]) => `${k} ${show(x)}`)
+      .join(', ');
+  return String(v);
+}
+
+function summarize(index: number, r: StepResult): StepSummary {
+  const explain = (r.explain ?? {}) as { entry?: string; path?: string[]; reason?: string | null; warnings?: string[] };
+  const brief = (BRIEF[r.op] ?? [])
+    .filter((k) => r[k] !== undefined && r[k] !== null)
+    .map((k) => `${k.replace(/_/g, ' ')} ${show(r[k])}`)
+    .join(' · ');
+  return {
+    index,
+    op: r.op,
+    ret: r.ret,
+    entry: explain.entry ?? null,
+    path: explain.path ?? [],
+    reason: explain.reason ?? null,
+    warnings: explain.warnings ?? [],
+    skipped: r.skipped ?? null,
+    simError: r.sim_error ?? null,
+    brief,
+    woken: ((r.woken as Array<{ step: number; ret: StepRet }> | undefined) ?? []).map((w) => ({
+      step: w.step,
+      ret: w.ret,
+    })),
+  };
+}
+
+export class Session {
+  private prepared: Extract<PreparedCase, { ok: true }> | null = null;
+  private summaries: StepSummary[] = [];
+  private refs: Array<Record<string, unknown>> = [];
+  /** Copies of the simulation after that many steps (0: as built). */
+  private checkpoints = new Map<number, Sim>();
+  private current: Sim | null = null;
+  private currentAt = -1;
+  /** Steps after this many done never ran (a KERNEL_BUG, a sleeping vendor, a simulator error). */
+  private lastState = 0;
+  private shown: { cursor: number; state: StepState } | null = null;
+
+  constructor(private readonly progress?: () => void) {}
+
+  /** Reads the file and runs one case (the first, or caseId) forward, leaving checkpoints. */
+  load(doc: unknown, caseId?: string, opts: { kernel?: string; fromStep?: number } = {}): LoadInfo {
+    const info: LoadInfo = { caseIds: [], caseId: null, kernel: null, steps: 0, error: null, warnings: [] };
+    const screened = screenDocument(doc);
+    if (screened) return { ...info, error: screened };
+    const file = parseInput(fileSchema, doc, false, info.warnings, 'file');
+    if (!file.ok) {
+      const schema = (doc as { schema?: unknown } | null)?.schema;
+      return {
+        ...info,
+        error:
+          schema !== CASE_SCHEMA ? `not a "${CASE_SCHEMA}" file (schema is ${JSON.stringify(schema)})` : file.error,
+      };
+    }
+    const ids = file.value.cases
+      .map((c) => (c as { id?: unknown } | null)?.id)
+      .filter((id): id is string => typeof id === 'string');
+    info.caseIds = ids;
+    const raw = file.value.cases.find((c) =>
+      caseId === undefined ? true : (c as { id?: unknown } | null)?.id === caseId,
+    );
+    if (raw === undefined) return { ...info, error: caseId ? `no case with id "${caseId}"` : 'the file has no cases' };
+    const c = prepareCase(
+      raw,
+      file.value.environments,
+      { kernel: opts.kernel, progress: this.progress },
+      info.warnings,
+    );
+    info.caseId = c.id;
+    info.kernel = c.kernel;
+    if (!c.ok) return { ...info, error: c.error };
+    let built: Sim;
+    // Steps before fromStep are the same as before: their checkpoints and results stay.
+    const keep = opts.fromStep !== undefined && this.prepared?.id === c.id ? Math.max(0, opts.fromStep) : 0;
+    try {
+      built = keep > 0 && this.checkpoints.has(0) ? this.checkpoints.get(0)! : c.build(false);
+    } catch (e) {
+      return { ...info, error: (e as Error).message };
+    }
+    this.prepared = c;
+    for (const k of [...this.checkpoints.keys()]) if (k > keep || keep === 0) this.checkpoints.delete(k);
+    if (keep === 0 || this.currentAt > keep) {
+      this.current = null;
+      this.currentAt = -1;
+    }
+    this.checkpoints.set(0, cloneSim(built, this.freshBudget(built)));
+    this.summaries = this.summaries.slice(0, keep);
+    this.refs = this.refs.slice(0, keep);
+    this.shown = null;
+    this.runForward(keep);
+    info.steps = c.steps.length;
+    return info;
+  }
+
+  /** Summaries of steps [from, from + count). */
+  steps(from: number, count: number): StepSummary[] {
+    return this.summaries.slice(Math.max(0, from), Math.max(0, from + count));
+  }
+
+  /** The state after `cursor` steps, and what changed since the state shown before. */
+  state(cursor: number): StateReply {
+    if (!this.prepared) throw new Error('no scenario is loaded');
+    const n = Math.max(0, Math.min(cursor, this.prepared.steps.length));
+    const sim = this.simAt(Math.min(n, this.lastState));
+    const state = inspect(sim);
+    const changes = this.shown ? diffStates(this.shown.state, state) : null;
+    this.shown = { cursor: n, state };
+    return { cursor: n, state, changes };
+  }
+
+  /** Runs from `from` steps done to the end, recording what each step reported. */
+  private runForward(from: number): void {
+    const c = this.prepared!;
+    const sim = this.simAt(from);
+    this.lastState = c.steps.length;
+    let stopped: string | null = null;
+    const every = Math.max(8, Math.ceil(c.steps.length / 256));
+    let work = 0;
+    for (let i = from; i < c.steps.length; i++) {
+      this.progress?.();
+      const s = c.steps[i]!;
+      if (stopped) {
+        const r: StepResult = { op: s.op, ret: null, skipped: stopped };
+        this.refs[i] = r;
+        this.summaries[i] = summarize(i, r);
+        continue;
+      }
+      const before = sim.budget.run.spent;
+      const o = executeStep(sim, s, i, this.refs);
+      this.refs[i] = refsOf(o.result);
+      this.summaries[i] = summarize(i, o.result);
+      stopped = o.stop;
+      if (stopped !== null) {
+        // A KERNEL_BUG or a sleeping vendor leaves the state at that point; a simulator error leaves it
+        // half-way through the step, so the state shown is the one before it.
+        this.lastState = o.simError !== null ? i : i + 1;
+        this.current = o.simError !== null ? null : sim;
+        this.currentAt = o.simError !== null ? -1 : i + 1;
+        if (o.simError === null) this.checkpoints.set(i + 1, cloneSim(sim, this.freshBudget(sim)));
+        continue;
+      }
+      work += sim.budget.run.spent - before;
+      // A checkpoint every few steps, and after any step that did much work (a 1 TiB MAP_DMA).
+      if ((i + 1) % every === 0 || work > 1 << 20) {
+        this.checkpoints.set(i + 1, cloneSim(sim, this.freshBudget(sim)));
+        work = 0;
+      }
+    }
+    if (stopped === null) {
+      this.current = sim;
+      this.currentAt = c.steps.length;
+    }
+  }
+
+  /** A simulation after n steps: the current one run forward, or a copy of the nearest checkpoint and a replay. */
+  private simAt(n: number): Sim {
+    if (this.current && this.currentAt === n) return this.current;
+    let base = -1;
+    for (const k of this.checkpoints.keys()) if (k <= n && k > base) base = k;
+    let sim: Sim;
+    let at: number;
+    if (this.current && this.currentAt <= n && this.currentAt >= base) {
+      sim = this.current;
+      at = this.currentAt;
+    } else {
+      const cp = this.checkpoints.get(base)!;
+      sim = cloneSim(cp, this.freshBudget(cp));
+      at = base;
+    }
+    for (; at < n; at++) executeStep(sim, this.prepared!.steps[at]!, at, this.refs);
+    this.current = sim;
+    this.currentAt = n;
+    return sim;
+  }
+
+  /** Replays redo work already paid for; the limits per step still hold. */
+  private freshBudget(sim: Sim): WorkBudget {
+    return new WorkBudget(sim.budget.limit, undefined, this.progress ?? null);
+  }
+}
