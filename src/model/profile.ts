@@ -44,6 +44,10 @@ export const kernel = {
   hasDirtyTracking: (p: Profile) => atLeast(p, 5, 8),
   /** 5.10: DMA_AVAIL capability. */
   hasDmaAvailCap: (p: Profile) => atLeast(p, 5, 10),
+  /** 5.9: "vfio/type1: Add proper error unwind for vfio_iommu_replay()"; before, a failed replay just returned. */
+  replayUnwinds: (p: Profile) => atLeast(p, 5, 9),
+  /** 5.12: vfio_pin_pages_remote pins through a vfio_batch; a failed refill releases the chunk in progress. */
+  pinsInBatches: (p: Profile) => atLeast(p, 5, 12),
   /** 5.12: VFIO_DMA_UNMAP_FLAG_ALL, MAP/UNMAP VADDR, vfio_batch. */
   hasVaddrAndUnmapAll: (p: Profile) => atLeast(p, 5, 12),
   /** ≈5.16/5.17: external_domain replaced by emulated_iommu_groups (pinned to 5.17). */

@@ -2,7 +2,6 @@
 // and the costs of the step just done. KVMGT (what Linux shipped) and the 2016 designs both implement it.
 
 import type { IovaPfn } from '../addr';
-import type { Sim } from '../engine/sim';
 import type { Errno } from '../errno';
 import { STRUCTS } from './tracking/structs';
 import type { VfioIommu } from '../vfio/iommu';
@@ -60,9 +59,13 @@ export interface VgpuDriver {
 }
 
 /** type1's struct vfio_pfn for every page pinned through vfio_pin_pages, across the container. */
-export function vfioPfnCosts(sim: Sim): { vfio_pfns: number; vfio_pfn_bytes: number; vfio_pfn_sizeof_bytes: number } {
+export function vfioPfnCosts(iommu: VfioIommu): {
+  vfio_pfns: number;
+  vfio_pfn_bytes: number;
+  vfio_pfn_sizeof_bytes: number;
+} {
   let n = 0;
-  for (const d of sim.iommu.dmaList.items) n += d.pfnList.size;
+  for (const d of iommu.dmaList.items) n += d.pfnList.size;
   return { vfio_pfns: n, vfio_pfn_bytes: n * STRUCTS.vfioPfn.slab, vfio_pfn_sizeof_bytes: n * STRUCTS.vfioPfn.sizeof };
 }
 
@@ -70,9 +73,9 @@ export function vfioPfnCosts(sim: Sim): { vfio_pfns: number; vfio_pfn_bytes: num
  * Everything the kernel holds for the vGPU's DMA: the vendor's tracking, type1's vfio_pfn objects and the
  * GPU DMA domain's table pages (slab bytes).
  */
-export function totalBytes(sim: Sim, v: VgpuDriver): number {
+export function totalBytes(iommu: VfioIommu, v: VgpuDriver): number {
   const tables = v.dma && !v.trackingIncludesDmaTables ? v.dma.tableBytes() : 0;
-  return v.trackingSlabBytes() + vfioPfnCosts(sim).vfio_pfn_bytes + tables;
+  return v.trackingSlabBytes() + vfioPfnCosts(iommu).vfio_pfn_bytes + tables;
 }
 
 /** What the GPU's DMA domain holds: leaf PTEs and table pages (none when the host IOMMU is off). */

@@ -8,6 +8,7 @@ import { IommuDomain } from '../iommu/core';
 import { IOMMU_CACHE } from '../iommu/types';
 import { kernel } from '../profile';
 import { vfioIommuPopulateBitmapFull } from './dirty';
+import { KernelBug } from './iommu';
 import type {
   EmulatedGroupSpec,
   GroupSpec,
@@ -152,9 +153,16 @@ function vfioIommuReplay(iommu: VfioIommu, domain: VfioDomain): 0 | Errno | 'BLO
   const limit = iommu.mm.limitPages;
   const d = domain.domain;
   const done: Array<{ dmaIndex: number; iovaPfn: number; physPfn: number; npage: number; pinned: boolean }> = [];
+  // Before 5.9 a failed replay just returns: what it pinned stays pinned and charged, and each mapping it
+  // finished stays marked iommu_mapped, as the kernel sets the flag mapping by mapping.
+  const unwinds = kernel.replayUnwinds(iommu.profile);
   let ret: 0 | Errno = 0;
   outer: for (let i = 0; i < iommu.dmaList.size; i++) {
     const dma = iommu.dmaList.items[i]!;
+    if (dma.iommuMapped && !first)
+      throw new KernelBug(
+        `vfio_iommu_replay: the mapping at 0x${(dma.iovaPfn * 4096).toString(16)} is iommu_mapped but the container has no domain (an earlier replay failed without unwinding, before 5.9): list_first_entry on the empty domain_list gives a bogus domain and iommu_iova_to_phys oopses`,
+      );
     if (dma.iommuMapped && first) {
       const runs: number[] = [];
       first.forEachLeaf(dma.iovaPfn, dma.endPfn, (iovaPfn, physPfn, pages) => {
@@ -180,13 +188,19 @@ function vfioIommuReplay(iommu: VfioIommu, domain: VfioDomain): 0 | Errno | 'BLO
       const iovaPfn = dma.iovaPfn + off;
       ret = d.map(iovaPfn, chunk.pfn, chunk.npage, dma.prot | IOMMU_CACHE);
       if (ret !== 0) {
-        vfioUnpinPagesRemote(iommu, dma, iovaPfn, chunk.pfn, chunk.npage, true);
+        if (unwinds) vfioUnpinPagesRemote(iommu, dma, iovaPfn, chunk.pfn, chunk.npage, true);
         break outer;
       }
       done.push({ dmaIndex: i, iovaPfn, physPfn: chunk.pfn, npage: chunk.npage, pinned: true });
       off += chunk.npage;
     }
+    if (!unwinds) dma.iommuMapped = true;
   }
+  if (ret !== 0 && !unwinds)
+    return t.fail(
+      ret,
+      'replaying the existing mappings into the new domain failed; before 5.9 nothing is undone: the pages it pinned stay pinned and charged, the mappings it finished stay iommu_mapped, and the new domain is freed',
+    );
   if (ret !== 0) {
     for (let k = done.length - 1; k >= 0; k--) {
       const r = done[k]!;

@@ -102,6 +102,14 @@ interface IovaPages {
   list: number[] | null;
 }
 
+/** Pages in a u64 iova space: `iova + PAGE_SIZE * i` wraps past the top, as the kernel's u64 sum does. */
+const IOVA_PAGES = 2 ** 52;
+
+/** Page k of the call. */
+function pageOf(pages: IovaPages, k: number): IovaPfn {
+  return asIovaPfn(pages.list ? pages.list[k]! : (pages.first + k) % IOVA_PAGES);
+}
+
 function externalPins(iommu: VfioIommu): number {
   let n = 0;
   for (const d of iommu.dmaList.items) n += d.pfnList.size;
@@ -129,7 +137,7 @@ function waitForValidVaddrs(iommu: VfioIommu, pages: IovaPages): '-EINVAL' | 'BL
   const t = iommu.trace;
   t.path.push('vfio_find_dma_valid');
   for (let i = 0; i < pages.npage; i++) {
-    const iovaPfn = pages.list ? pages.list[i]! : pages.first + i;
+    const iovaPfn = pageOf(pages, i);
     const dma = iommu.dmaList.findDma(iovaPfn, 1);
     if (!dma) return t.fail('-EINVAL', `iova 0x${(iovaPfn * 4096).toString(16)} is not inside any mapping`);
     if (dma.vaddrInvalid) {
@@ -173,7 +181,7 @@ function vfioIommuType1PinPages(
   let live = -1;
   let err: Errno | null = null;
   let i = 0;
-  const at = (k: number) => asIovaPfn(pages.list ? pages.list[k]! : pages.first + k);
+  const at = (k: number) => pageOf(pages, k);
   for (; i < pages.npage; i++) {
     const iovaPfn = at(i);
     const dma = iommu.dmaList.findDma(iovaPfn, 1);
@@ -233,12 +241,19 @@ export function vfioUnpinPages(iommu: VfioIommu, iovaPfn: IovaPfn, npage: number
   if (npage === 0) return t.fail('-EINVAL', 'npage is 0');
   if (npage > VFIO_PIN_PAGES_MAX_ENTRIES) return t.fail('-E2BIG', 'npage > 512');
   if (!iommu.v2) return t.fail('-EACCES', 'external pinning needs a TYPE1v2 container');
+  if (kernel.pinPagesChecksOverflow(iommu.profile) && iovaPfn + npage > IOVA_PAGES) {
+    t.warnings.push(
+      'WARN_ON(check_add_overflow(iova, npage * PAGE_SIZE)) in vfio_iommu_type1_unpin_pages: nothing is unpinned',
+    );
+    return 0;
+  }
   const doAccounting = !iommu.hasDomain;
   let i = 0;
   for (; i < npage; i++) {
-    const dma = iommu.dmaList.findDma(iovaPfn + i, 1);
+    const page = asIovaPfn((iovaPfn + i) % IOVA_PAGES);
+    const dma = iommu.dmaList.findDma(page, 1);
     if (!dma) break;
-    vfioUnpinPageExternal(iommu, dma, iovaPfn + i, doAccounting);
+    vfioUnpinPageExternal(iommu, dma, page, doAccounting);
   }
   return i > 0 ? i : t.fail('-EINVAL', 'the first page is not inside any mapping');
 }

@@ -5,6 +5,7 @@
 
 import { asHostPfn, type HostPfn } from '../addr';
 import type { Errno } from '../errno';
+import { kernel } from '../profile';
 import type { PfnRun } from '../host/memory';
 import type { VfioDma } from './dma';
 import type { VfioPfn } from './pfn-list';
@@ -73,6 +74,9 @@ export function vfioPinPagesRemote(
     pinned += run.pages;
     if (!run.toRegionEnd) break;
   }
+  // Before vfio_batch (5.12) a page that cannot be pinned after the first just ends the chunk (the next
+  // call fails on it); from 5.12 the failed batch refill releases the chunk in progress.
+  if (hole && pinned > 0 && !kernel.pinsInBatches(iommu.profile)) hole = false;
   // Each page is charged before the next batch refill, so a limit crossed before a hole wins.
   if (!rsvd && pinned > 0) {
     const iovaPfn = dma.iovaPfn + (vaddrPfn - dma.vaddrPfn);

@@ -156,7 +156,7 @@ export const type1Ops: Record<string, OpDef> = {
       const r = vfioPinPagesOld(
         sim.iommu,
         pinCaller(sim.iommu, a.device),
-        a.user_pfn.map((v) => asIovaPfn(Number(v))),
+        a.user_pfn.map((v) => asIovaPfn(Number(v & 0xfffffffffffffn))),
         a.prot,
       );
       return { ret: r.ret, phys_pfn: r.pfns ? r.pfns.map(hex) : null, locked_vm_pages: lockedVm(sim) };

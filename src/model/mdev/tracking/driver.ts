@@ -165,7 +165,8 @@ export class TrackingVendor implements VendorDriver {
         const dma = this.lookupRaw(r, off);
         const gfn = r.gfn + off;
         const run = tracked.length > 0 && tracked.last('gfn') + tracked.last('pages') === gfn;
-        if (run && tracked.last('dma') + tracked.last('pages') === dma) tracked.setLast('pages', tracked.last('pages') + 1);
+        if (run && tracked.last('dma') + tracked.last('pages') === dma)
+          tracked.setLast('pages', tracked.last('pages') + 1);
         else tracked.push(gfn, dma, 1);
       }
       r.tables?.forEach((level, l) => [...level.keys()].sort((a, b) => a - b).forEach((i) => tablePages.push(k, l, i)));
