@@ -293,6 +293,25 @@ export class ReferenceType1 {
     if (d) for (const [p, l] of d.pages) out.set(p, l.phys + (p - l.base));
     return out;
   }
+  /**
+   * Host pfn → pins held on it: one per page an IOMMU-backed vfio_dma maps (read back from the first
+   * domain, as vfio_unmap_unpin does) plus one per vfio_pfn; reserved frames are never pinned.
+   */
+  hostPins(): Map<number, number> {
+    const out = new Map<number, number>();
+    const pin = (pfn: number) => out.set(pfn, (out.get(pfn) ?? 0) + 1);
+    const first = this.s.domains[0];
+    for (const dma of this.s.dmas) {
+      if (first && dma.mapped) {
+        for (let p = dma.iova; p < dma.iova + dma.npages; p++) {
+          const l = first.pages.get(p);
+          if (l && !this.isReservedPfn(l.phys + (p - l.base))) pin(l.phys + (p - l.base));
+        }
+      }
+      for (const v of dma.pfnList.values()) if (!v.reserved) pin(v.pfn);
+    }
+    return out;
+  }
 
   // ---- ops ----
 

@@ -5,20 +5,17 @@ import { IOMMU_READ, IOMMU_WRITE } from '../iommu/types';
 
 /** A list of flag names (or a raw number) turned into a bit mask, refusing unknown names. */
 export function flags(names: Record<string, number>) {
+  const known = Object.keys(names) as [string, ...string[]];
+  const name = z.enum(known, {
+    error: (iss) => `unknown flag ${JSON.stringify(iss.input)} (known: ${known.join(', ')})`,
+  });
   return z
-    .union([z.array(z.string()), z.number().int().min(0).max(0xffffffff, 'flags is a __u32: at most 0xffffffff')])
+    .union([z.array(name), z.number().int().min(0).max(0xffffffff, 'flags is a __u32: at most 0xffffffff')])
     .default([])
-    .transform((v, ctx): number => {
+    .transform((v): number => {
       if (typeof v === 'number') return v;
       let mask = 0;
-      for (const n of v) {
-        const bit = Object.hasOwn(names, n) ? names[n] : undefined;
-        if (bit === undefined) {
-          ctx.addIssue({ code: 'custom', message: `unknown flag "${n}" (known: ${Object.keys(names).join(', ')})` });
-          return z.NEVER;
-        }
-        mask |= bit;
-      }
+      for (const n of v) mask |= names[n]!;
       return mask;
     });
 }

@@ -98,20 +98,35 @@ function iovadSegments(t: Table<'lo' | 'hi'>): Segments {
   return { length: t.length, start: t.cols.lo, pages, vals: [t.cols.lo] };
 }
 
-/** Several maps over one address space: the union of where any of them changed, sorted and merged. */
+/**
+ * Several maps over one address space: where any of them changed. Pages that two maps report with
+ * different kinds are changed; neighbouring ranges merge only when their kind is the same.
+ */
 function union(...parts: Ranges[]): Ranges {
-  const all: Array<[number, number, number]> = [];
+  // Sweep the edges: at each elementary interval, the kinds of the ranges that cover it.
+  const edges: Array<[number, number, number]> = [];
   for (const p of parts)
-    for (let i = 0; i < p.length; i++) all.push([p.cols.lo[i]!, p.cols.pages[i]!, p.cols.kind[i]!]);
-  all.sort((x, y) => x[0] - y[0]);
+    for (let i = 0; i < p.length; i++) {
+      edges.push([p.cols.lo[i]!, 1, p.cols.kind[i]!]);
+      edges.push([p.cols.lo[i]! + p.cols.pages[i]!, -1, p.cols.kind[i]!]);
+    }
+  edges.sort((x, y) => x[0] - y[0]);
   const out = new TableBuilder(['lo', 'pages', 'kind'] as const);
-  for (const [lo, pages, kind] of all) {
-    const n = out.length;
-    const end = n > 0 ? out.last('lo') + out.last('pages') : -Infinity;
-    if (n > 0 && lo <= end) {
-      out.setLast('pages', Math.max(end, lo + pages) - out.last('lo'));
-      if (out.last('kind') !== kind) out.setLast('kind', CHANGED);
-    } else out.push(lo, pages, kind);
+  const open = [0, 0, 0, 0];
+  let at = -Infinity;
+  for (const [pos, delta, kind] of edges) {
+    if (pos > at) {
+      const kinds = [ADDED, REMOVED, CHANGED].filter((k) => open[k]! > 0);
+      if (kinds.length > 0) {
+        const k = kinds.length === 1 ? kinds[0]! : CHANGED;
+        const n = out.length;
+        if (n > 0 && out.last('kind') === k && out.last('lo') + out.last('pages') === at)
+          out.setLast('pages', out.last('pages') + pos - at);
+        else out.push(at, pos - at, k);
+      }
+      at = pos;
+    }
+    open[kind]! += delta;
   }
   return out.build();
 }

@@ -80,6 +80,13 @@ export class RbTree {
     return true;
   }
 
+  /** The node whose [lo, hi] contains pfn, without counting the visit (for readers, not the model). */
+  peek(pfn: number): RbNode | null {
+    let n = this.root;
+    while (n && (pfn < n.lo || pfn > n.hi)) n = pfn < n.lo ? n.left : n.right;
+    return n;
+  }
+
   /** The node whose [lo, hi] contains pfn (private_find_iova). */
   find(pfn: number): RbNode | null {
     let n = this.root;

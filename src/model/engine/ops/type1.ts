@@ -85,15 +85,14 @@ export const type1Ops: Record<string, OpDef> = {
   CHECK_EXTENSION: op({
     entry: 'VFIO_CHECK_EXTENSION',
     args: z.object({
-      ext: z.union([z.string(), z.number().int()]).transform((v, ctx) => {
-        if (typeof v === 'number') return v;
-        const n = Object.hasOwn(EXTENSIONS, v) ? EXTENSIONS[v] : undefined;
-        if (n === undefined) {
-          ctx.addIssue({ code: 'custom', message: `unknown extension "${v}"` });
-          return z.NEVER;
-        }
-        return n;
-      }),
+      ext: z
+        .union([
+          z.enum(Object.keys(EXTENSIONS) as [string, ...string[]], {
+            error: (iss) => `unknown extension ${JSON.stringify(iss.input)}`,
+          }),
+          z.number().int(),
+        ])
+        .transform((v) => (typeof v === 'number' ? v : EXTENSIONS[v]!)),
     }),
     run(sim, a) {
       return { ret: vfioIommuType1CheckExtension(sim.iommu, a.ext) };

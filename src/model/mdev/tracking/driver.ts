@@ -179,6 +179,13 @@ export class TrackingVendor implements VendorDriver {
     };
   }
 
+  /** The device address page the design holds for gfn, or null (a reader's lookup: no cost is counted). */
+  deviceAddress(gfn: number): number | null {
+    const region = this.regions.peek(gfn)?.data as Region | undefined;
+    if (!region || !region.pinned.has(gfn - region.gfn)) return null;
+    return this.lookupRaw(region, gfn - region.gfn);
+  }
+
   /** DMA tables are the iova-range design's own tracking memory, counted in trackingSlabBytes. */
   get trackingIncludesDmaTables(): boolean {
     return this.cfg.strategy === 'iova-range';
