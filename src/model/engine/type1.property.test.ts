@@ -2,36 +2,49 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import {
   kernelFeatures,
-  ReferenceType1,
   type KernelFeatures,
-  type RefEnv,
   type RefIommuGroup,
-  type RefRegion,
+  type ReferenceType1,
 } from '../../testing/reference-type1';
-import { NAMED_PROFILES, parseProfile } from '../profile';
-import { environment } from '../scenario/schema';
-import { buildSim } from './env';
+import {
+  MAP_VADDR,
+  TOP,
+  UNMAP_FLAGS,
+  V,
+  attachOp,
+  bytes,
+  detachOp,
+  dmaTarget,
+  edgeMapStart,
+  farIovaPage,
+  gpu0,
+  hex,
+  hexPage,
+  iovaPage,
+  iovaTarget,
+  mapDma,
+  modelSim,
+  oneMapping,
+  prot,
+  quiet,
+  rangeArb,
+  reference,
+  resolve,
+  resolveRange,
+  runModel,
+  sizeArb,
+  stepShared,
+  unmapAllOp,
+  vaddrPageArb,
+  worldArb,
+  type SharedOp,
+  type Target,
+  type World,
+} from '../../testing/type1-world';
+import { NAMED_PROFILES } from '../profile';
 import { finalState } from './final';
 import { materialize } from './rows';
-import { runOp } from './ops';
 import type { Sim } from './sim';
-
-// ---- the small world both models run in ----
-
-const V = {
-  R0: 0x7f0000000,
-  R1: 0x7f1000000,
-  BAR: 0x7f2000000,
-  HOLE: 0x7f3000000,
-  EDGE: 0x7f4000000,
-  BAR2: 0x7f5000000,
-};
-/** Pages in the 64-bit space; 2^36 pages is the first page past the groups' 48-bit aperture. */
-const TOP = 2 ** 52;
-const APERTURE_END = 2 ** 36;
-const hex = (n: number | bigint) => '0x' + n.toString(16);
-const bytes = (pages: number) => BigInt(pages) * 4096n;
-const hexPage = (p: number) => hex(bytes(p));
 
 /**
  * Releases compared as major.minor, for the one landmark the reference does not carry: whether
@@ -45,141 +58,11 @@ const atLeast = (v: string, w: string) => {
 };
 const UNMAP_WRAP_CHECK_READ = '5.4';
 
-interface World {
-  kernel: string;
-  firstPfn: number;
-  r0Pages: number;
-  limitPages: number;
-  capIpcLock: boolean;
-  lockedVm: number;
-  dmaEntryLimit: number;
-  disableHugepages: boolean;
-  iommu: RefIommuGroup[];
-  emulated: boolean;
-}
-
-/**
- * R0 contiguous RAM, R1 one frame in two, BAR a PFNMAP range, HOLE no VMA. EDGE breaks pin chunks at
- * known pages: at +24 the frames jump (two VMAs), at +48 a PFNMAP run starts on the very next frame, at
- * +64 RAM resumes on the next frame again, and +80 on has no VMA. BAR2 maps the first 64 frames of BAR a
- * second time: a frame is reserved once however many VMAs map it.
- */
-function regions(w: World): RefRegion[] {
-  const ram = (vaddrPage: number, npages: number, firstPfn: number): RefRegion => ({
-    vaddrPage,
-    npages,
-    backing: 'ram',
-    layout: 'contiguous',
-    firstPfn,
-    stride: 1,
-  });
-  const pfnmap = (vaddrPage: number, npages: number, firstPfn: number): RefRegion => ({
-    ...ram(vaddrPage, npages, firstPfn),
-    backing: 'vm_pfnmap_reserved',
-  });
-  return [
-    ram(V.R0, w.r0Pages, w.firstPfn),
-    { vaddrPage: V.R1, npages: 64, backing: 'ram', layout: 'stride', firstPfn: 0x300000, stride: 2 },
-    pfnmap(V.BAR, 256, 0xe0000),
-    { vaddrPage: V.HOLE, npages: 256, backing: 'none', layout: 'none', firstPfn: 0, stride: 1 },
-    ram(V.EDGE, 24, 0x400000),
-    ram(V.EDGE + 24, 24, 0x401000),
-    pfnmap(V.EDGE + 48, 16, 0x401018),
-    ram(V.EDGE + 64, 16, 0x401028),
-    pfnmap(V.BAR2, 64, 0xe0000),
-  ];
-}
-
-const groupJson = (g: RefIommuGroup) => ({
-  kind: 'iommu',
-  id: g.id,
-  levels: 4,
-  gaw_bits: 48,
-  superpage_support: g.superpage,
-  snoop_control: g.snoop,
-  reserved_regions: [{ start: '0xfee00000', end: '0xfeefffff', type: 'IOMMU_RESV_MSI' }],
-});
-
-function modelSim(w: World): Sim {
-  const env = environment.parse({
-    container: {
-      iommu_type: 'VFIO_TYPE1v2_IOMMU',
-      dma_entry_limit: w.dmaEntryLimit,
-      disable_hugepages: w.disableHugepages,
-    },
-    groups: [...w.iommu.map(groupJson), ...(w.emulated ? [{ kind: 'emulated', id: 'vgpu0' }] : [])],
-    process: {
-      rlimit_memlock_bytes: hex(w.limitPages * 4096),
-      locked_vm_pages: w.lockedVm,
-      cap_ipc_lock: w.capIpcLock,
-    },
-    memory: regions(w).map((r, i) => ({
-      name: `M${i}`,
-      vaddr: hexPage(r.vaddrPage),
-      size: hexPage(r.npages),
-      backing: r.backing,
-      layout: r.layout,
-      first_pfn: hex(r.firstPfn),
-      stride: r.stride,
-    })),
-  });
-  return buildSim(env, parseProfile(w.kernel));
-}
-
-function reference(w: World): ReferenceType1 {
-  const env: RefEnv = {
-    regions: regions(w),
-    limitPages: w.limitPages,
-    capIpcLock: w.capIpcLock,
-    lockedVm: w.lockedVm,
-    dmaEntryLimit: w.dmaEntryLimit,
-    disableHugepages: w.disableHugepages,
-    iommuGroups: w.iommu,
-    emulatedGroups: w.emulated ? ['vgpu0'] : [],
-    kernel: w.kernel,
-  };
-  return new ReferenceType1(env);
-}
-
-// ---- operations ----
-
-/** Where a pin, unpin or unmap lands, resolved against the mappings when the step runs. */
-type Target =
-  /** Page `off` of the `pick`-th mapping (modulo both). */
-  | { kind: 'dma'; pick: number; off: number }
-  /** The iova whose vaddr is `vaddr`, in the mapping that covers it (else the first mapping's first page). */
-  | { kind: 'va'; vaddr: number }
-  | { kind: 'iova'; page: number };
-
-type Range =
-  /** Exactly `span` consecutive mappings from the `pick`-th. */
-  | { kind: 'whole'; pick: number; span: number }
-  /** `npages` from page `off` of the `pick`-th mapping: usually bisects it. */
-  | { kind: 'part'; pick: number; off: number; npages: number }
-  | { kind: 'raw'; iova: number; size: bigint };
-
 type Op =
-  | { op: 'MAP'; vaddr: number; iova: number; size: bigint; flags: number }
-  /** MAP_DMA with VFIO_DMA_MAP_FLAG_VADDR: a new vaddr for an invalidated mapping. */
-  | { op: 'VADDR'; range: Range; vaddr: number }
-  | { op: 'UNMAP'; range: Range; flags: number }
+  | SharedOp
   /** `shape` lays out the old form's user_pfn[]: a run, the run backwards, or each page twice. */
-  | { op: 'PIN'; at: Target; npage: number; prot: number; shape: 'run' | 'reversed' | 'twice' }
-  | { op: 'UNPIN'; at: Target; npage: number }
-  | { op: 'ATTACH'; group: RefIommuGroup }
-  | { op: 'DETACH'; pick: number };
+  | { op: 'PIN'; at: Target; npage: number; prot: number; shape: 'run' | 'reversed' | 'twice' };
 
-const MAP_VADDR = 4;
-const UNMAP_FLAGS = { ALL: 2, VADDR: 4 };
-
-/** 2 MiB-aligned slots (so superpages occur) and arbitrary pages, plus the MSI window. */
-const iovaPage = fc.oneof(
-  fc.integer({ min: 0, max: 15 }).map((k) => k * 512),
-  fc.integer({ min: 0, max: 8191 }),
-  fc.constantFrom(0xfed00, 0xfee00, 0xfef00),
-);
-/** Past the aperture, and 16 pages below the top of the 64-bit space. */
-const farIovaPage = fc.constantFrom(APERTURE_END, TOP - 16);
 /** Pages just before and after each break of EDGE, and the first pages of R1 (one chunk per page). */
 const edgeVaddr = fc.oneof(
   {
@@ -188,56 +71,15 @@ const edgeVaddr = fc.oneof(
   },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 5 }).map((k) => V.R1 + k) },
 );
-const edgeMapStart = fc.constantFrom(0, 1, 20, 23, 24, 40, 47, 48, 60, 63, 64).map((k) => V.EDGE + k);
-const vaddrPage = fc.oneof(
-  { weight: 4, arbitrary: fc.integer({ min: 0, max: 3 }).map((k) => V.R0 + k * 512) },
-  { weight: 2, arbitrary: fc.integer({ min: 0, max: 4095 }).map((k) => V.R0 + k) },
-  { weight: 2, arbitrary: fc.integer({ min: 0, max: 63 }).map((k) => V.R1 + k) },
-  { weight: 1, arbitrary: fc.integer({ min: 0, max: 255 }).map((k) => V.BAR + k) },
-  { weight: 1, arbitrary: fc.integer({ min: 0, max: 63 }).map((k) => V.BAR2 + k) },
-  { weight: 2, arbitrary: edgeMapStart },
-  { weight: 1, arbitrary: fc.constant(V.HOLE) },
-);
-const pages = fc.oneof(
-  fc.integer({ min: 1, max: 16 }),
-  fc.integer({ min: 1, max: 96 }),
-  fc.constantFrom(512, 1024, 1536),
-  fc.integer({ min: 1, max: 2048 }),
-);
-const size = fc.oneof(
-  { weight: 12, arbitrary: pages.map(bytes) },
-  { weight: 1, arbitrary: fc.constantFrom(0n, 0x800n, 0x1800n) },
-);
-const prot = fc.constantFrom(3, 3, 3, 1, 2);
-let groupSeq = 0;
-const newGroup = fc
-  .record({ superpage: fc.constantFrom<0 | 1 | 2>(0, 1, 2), snoop: fc.boolean() })
-  .map((g) => ({ ...g, id: `gpu-new${groupSeq++}` }));
+const vaddrPage = vaddrPageArb();
+const size = sizeArb(0n, 0x800n, 0x1800n);
 
 const target: fc.Arbitrary<Target> = fc.oneof(
-  {
-    weight: 4,
-    arbitrary: fc.record({ kind: fc.constant('dma' as const), pick: fc.nat(), off: fc.integer({ min: 0, max: 40 }) }),
-  },
+  { weight: 4, arbitrary: dmaTarget(40) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('va' as const), vaddr: edgeVaddr }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('iova' as const), page: iovaPage }) },
+  { weight: 1, arbitrary: iovaTarget },
 );
-const range: fc.Arbitrary<Range> = fc.oneof(
-  {
-    weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('whole' as const), pick: fc.nat(), span: fc.integer({ min: 1, max: 2 }) }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      kind: fc.constant('part' as const),
-      pick: fc.nat(),
-      off: fc.integer({ min: 0, max: 30 }),
-      npages: fc.integer({ min: 1, max: 30 }),
-    }),
-  },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('raw' as const), iova: iovaPage, size }) },
-);
+const range = rangeArb(size, 3);
 
 const mapOp: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -286,14 +128,7 @@ const unmapOp: fc.Arbitrary<Op> = fc.oneof(
       flags: fc.constant(UNMAP_FLAGS.VADDR),
     }),
   },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      op: fc.constant('UNMAP' as const),
-      range: fc.constant<Range>({ kind: 'raw', iova: 0, size: 0n }),
-      flags: fc.constantFrom(UNMAP_FLAGS.ALL, UNMAP_FLAGS.ALL | UNMAP_FLAGS.VADDR),
-    }),
-  },
+  { weight: 1, arbitrary: unmapAllOp },
   {
     // Ranges that wrap past 2^64.
     weight: 1,
@@ -329,10 +164,7 @@ const unpinOp: fc.Arbitrary<Op> = fc
 /** Mostly a whole mapping, which an earlier UNMAP_DMA with VFIO_DMA_UNMAP_FLAG_VADDR may have invalidated. */
 const vaddrOp: fc.Arbitrary<Op> = fc.record({
   op: fc.constant('VADDR' as const),
-  range: fc.oneof(
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('whole' as const), pick: fc.nat(), span: fc.constant(1) }) },
-    { weight: 1, arbitrary: range },
-  ),
+  range: fc.oneof({ weight: 3, arbitrary: oneMapping }, { weight: 1, arbitrary: range }),
   vaddr: vaddrPage,
 });
 
@@ -342,84 +174,30 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: pinOp },
   { weight: 2, arbitrary: unpinOp },
   { weight: 2, arbitrary: vaddrOp },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('ATTACH' as const), group: newGroup }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('DETACH' as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: attachOp },
+  { weight: 1, arbitrary: detachOp },
 );
 
-const worldArb = (kernel: string): fc.Arbitrary<World> =>
-  fc
-    .record({
-      kernel: fc.constant(kernel),
-      firstPfn: fc.constantFrom(0x100000, 0x100001, 0x100200),
-      r0Pages: fc.constantFrom(4096, 2048),
-      limitPages: fc.constantFrom(10, 40, 1100, 1 << 20),
-      capIpcLock: fc.boolean(),
-      lockedVm: fc.constantFrom(0, 8),
-      dmaEntryLimit: fc.constantFrom(2, 4, 65535),
-      disableHugepages: fc.boolean(),
-      iommu: fc.oneof(
-        fc.constant([] as RefIommuGroup[]),
-        fc
-          .record({ superpage: fc.constantFrom<0 | 1 | 2>(0, 1, 2), snoop: fc.boolean() })
-          .map((g) => [{ ...g, id: 'gpu0' }]),
-      ),
-      emulated: fc.boolean(),
-    })
-    .filter((w) => w.iommu.length > 0 || w.emulated);
+const world = (kernel: string) =>
+  worldArb(kernel, {
+    limitPages: [10, 40, 1100, 1 << 20],
+    dmaEntryLimit: [2, 4, 65535],
+    iommu: fc.oneof(
+      fc.constant([] as RefIommuGroup[]),
+      gpu0(0, 1, 2).map((g) => [g]),
+    ),
+  });
 
 // ---- running one op on both ----
 
-function runModel(sim: Sim, name: string, args: Record<string, unknown>): Record<string, unknown> {
-  sim.iommu.beginStep();
-  return runOp(sim, name, args);
-}
-
-function attachedIommuIds(sim: Sim): string[] {
-  return sim.iommu.domains.flatMap((d) => d.groups.map((g) => g.spec.id));
-}
-
-function resolve(ref: ReferenceType1, at: Target): number {
-  const dmas = ref.vfioDma();
-  switch (at.kind) {
-    case 'iova':
-      return at.page;
-    case 'va': {
-      const d = dmas.find((x) => at.vaddr >= x.vaddr && at.vaddr < x.vaddr + x.npages);
-      return d ? d.iova + (at.vaddr - d.vaddr) : (dmas[0]?.iova ?? 0);
-    }
-    case 'dma': {
-      const d = dmas[at.pick % Math.max(dmas.length, 1)];
-      return d ? d.iova + (at.off % d.npages) : at.off;
-    }
-  }
-}
-
-/** [iova page, bytes] of a range; `raw` sizes are already bytes. */
-function resolveRange(ref: ReferenceType1, r: Range): [number, bigint] {
-  const dmas = ref.vfioDma();
-  if (r.kind === 'raw') return [r.iova, r.size];
-  if (dmas.length === 0) return [0, 4096n];
-  const i = r.pick % dmas.length;
-  const d = dmas[i]!;
-  if (r.kind === 'part') return [d.iova + (r.off % d.npages), bytes(r.npages)];
-  const last = dmas[Math.min(i + r.span - 1, dmas.length - 1)]!;
-  return [d.iova, bytes(last.iova + last.npages - d.iova)];
-}
-
 /**
- * Runs one op on both and compares what it returned; false when the sequence must stop there.
+ * Runs one op on both and compares what it returned, and for MAP_DMA how it pinned and mapped; false when
+ * the sequence must stop there.
  */
 function step(sim: Sim, ref: ReferenceType1, k: KernelFeatures, kernel: string, o: Op): boolean {
   switch (o.op) {
     case 'MAP': {
-      const args = { flags: o.flags, vaddr: bytes(o.vaddr), iova: bytes(o.iova), size: o.size };
-      const out = runModel(sim, 'MAP_DMA', {
-        ...args,
-        vaddr: hex(args.vaddr),
-        iova: hex(args.iova),
-        size: hex(o.size),
-      });
-      expect(out.ret).toBe(ref.map(args));
+      const out = mapDma(sim, ref, o.flags, o.vaddr, o.iova, o.size);
       const t = ref.lastMap;
       if (t) {
         const got = materialize(out) as Record<string, unknown>;
@@ -446,25 +224,10 @@ function step(sim: Sim, ref: ReferenceType1, k: KernelFeatures, kernel: string, 
       }
       return true;
     }
-    case 'VADDR': {
-      const [iova, sz] = resolveRange(ref, o.range);
-      const args = { flags: MAP_VADDR, vaddr: bytes(o.vaddr), iova: bytes(iova), size: sz };
-      const out = runModel(sim, 'MAP_DMA', {
-        flags: args.flags,
-        vaddr: hex(args.vaddr),
-        iova: hex(args.iova),
-        size: hex(sz),
-      });
-      expect(out.ret).toBe(ref.map(args));
-      return true;
-    }
     case 'UNMAP': {
       const [iova, sz] = resolveRange(ref, o.range);
       if (bytes(iova) + sz > 1n << 64n && !atLeast(kernel, UNMAP_WRAP_CHECK_READ)) return true;
-      const out = runModel(sim, 'UNMAP_DMA', { flags: o.flags, iova: hexPage(iova), size: hex(sz) });
-      const [ret, left] = ref.unmap({ flags: o.flags, iova: bytes(iova), size: sz });
-      expect([out.ret, out.size]).toEqual([ret, hex(left)]);
-      return true;
+      return stepShared(sim, ref, o);
     }
     case 'PIN': {
       if (sim.iommu.emulatedGroups.length === 0) return true;
@@ -478,21 +241,8 @@ function step(sim: Sim, ref: ReferenceType1, k: KernelFeatures, kernel: string, 
       unpin(sim, ref, iova, o.npage);
       return true;
     }
-    case 'ATTACH': {
-      const out = runModel(sim, 'ATTACH_GROUP', { group: groupJson(o.group) });
-      expect(out.ret).toBe(ref.attach(o.group));
-      // After a failed replay before 5.9 the next replay would follow a bogus domain pointer (the model
-      // stops the case there with a KERNEL_BUG): nothing after it is worth comparing.
-      return !ref.replayLeak;
-    }
-    case 'DETACH': {
-      const ids = attachedIommuIds(sim);
-      if (ids.length === 0) return true;
-      const id = ids[o.pick % ids.length]!;
-      const out = runModel(sim, 'DETACH_GROUP', { id });
-      expect(out.ret).toBe(ref.detach(id));
-      return true;
-    }
+    default:
+      return stepShared(sim, ref, o);
   }
 }
 
@@ -625,33 +375,27 @@ const edgeCase = (kernel: string): fc.Arbitrary<EdgeCase> =>
         minLength: 1,
         maxLength: 8,
       }),
-      group: fc
-        .record({ superpage: fc.constantFrom<0 | 1 | 2>(0, 1, 2), snoop: fc.boolean() })
-        .map((g) => ({ ...g, id: 'gpu0' })),
+      group: gpu0(0, 1, 2),
       tail: fc.array(
         fc.oneof(
           { weight: 3, arbitrary: pinOp },
           { weight: 3, arbitrary: unpinOp },
           { weight: 3, arbitrary: unmapOp },
           { weight: 1, arbitrary: vaddrOp },
-          { weight: 2, arbitrary: fc.record({ op: fc.constant('DETACH' as const), pick: fc.nat() }) },
-          { weight: 2, arbitrary: fc.record({ op: fc.constant('ATTACH' as const), group: newGroup }) },
+          { weight: 2, arbitrary: detachOp },
+          { weight: 2, arbitrary: attachOp },
         ),
         { maxLength: 10 },
       ),
     })
     .map((c) => {
       const world: World = {
+        ...quiet,
         kernel,
-        firstPfn: 0x100000,
-        r0Pages: 2048,
         limitPages: c.limitPages,
-        capIpcLock: false,
         lockedVm: c.lockedVm,
-        dmaEntryLimit: 65535,
         disableHugepages: c.disableHugepages,
         iommu: c.mixed ? [c.group] : [],
-        emulated: true,
       };
       const ops: Op[] = c.maps.map((m, j) => ({
         op: 'MAP',
@@ -672,7 +416,7 @@ const edgeCase = (kernel: string): fc.Arbitrary<EdgeCase> =>
 const RUNS = { random: 100, edges: 70 };
 
 describe.each(NAMED_PROFILES)('type1 model against the naive page-by-page reference, kernel %s', (kernel) => {
-  test.prop([worldArb(kernel), fc.array(opArb, { minLength: 1, maxLength: 14 })], { numRuns: RUNS.random })(
+  test.prop([world(kernel), fc.array(opArb, { minLength: 1, maxLength: 14 })], { numRuns: RUNS.random })(
     'agree on every return value, locked_vm, dma_avail, pfn_list, vaddr state, PTEs and translation',
     (w, ops) => play(w, ops),
   );
@@ -720,17 +464,6 @@ describe('type1 model against the reference on a 1 GiB guest', () => {
 
 // ---- disagreements this test found, now fixed in the model ----
 // Each case is the minimal sequence on which the model and the reference once parted.
-
-const quiet: Omit<World, 'kernel' | 'iommu'> = {
-  firstPfn: 0x100000,
-  r0Pages: 2048,
-  limitPages: 1 << 20,
-  capIpcLock: false,
-  lockedVm: 0,
-  dmaEntryLimit: 65535,
-  disableHugepages: false,
-  emulated: true,
-};
 
 describe('sequences on which the model once parted from the kernel', () => {
   // vfio_iommu_replay before aae7a75a821a (5.9) returns at the first error: the chunks it pinned stay
