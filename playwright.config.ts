@@ -9,8 +9,13 @@ export default defineConfig({
   workers: 1,
   reporter: 'list',
   timeout: 60_000,
+  // Visual baselines (e2e/visual.spec.ts): a small pixel allowance for anti-aliasing, nothing more.
+  expect: { toHaveScreenshot: { maxDiffPixelRatio: 0.01, threshold: 0.2, animations: 'disabled', caret: 'hide' } },
+  snapshotPathTemplate: '{testDir}/{testFileName}-snapshots/{arg}{ext}',
   use: {
     baseURL: 'http://127.0.0.1:4173',
+    viewport: { width: 1366, height: 768 },
+    deviceScaleFactor: 1,
     screenshot: 'only-on-failure',
     launchOptions: {
       executablePath,

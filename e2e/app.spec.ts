@@ -1,113 +1,137 @@
+// The page as a whole: a preset opens at its last step with every step's return value the model gives,
+// the keyboard and the timeline move every view together, the `?` sheet, cancelling a long load, the
+// comparison of vendor models and the seed thread's example.
 import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { readFileSync } from 'node:fs';
 import { compareConfig } from '../src/model/engine/compare';
 import { VENDOR_CONFIGS } from '../src/model/mdev/configs';
-import { runFile } from '../src/model/engine/run';
+import { count, openModel, presetDoc } from './model';
 
-const preset = (file: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../public/scenarios/${file}`, import.meta.url), 'utf8'));
+const status = (page: Page) => page.locator('#app-status');
+const map = (page: Page) => page.getByTestId('translation-map').locator('canvas');
 
-test.describe('app shell', () => {
-  test('runs the first preset in the worker and shows its steps and final counters', async ({ page }) => {
-    const expected = runFile(preset('vtd-basics.json')).cases[0]!;
-    await page.goto('/');
-    await expect(page.getByRole('table', { name: /Steps of vtd-basics/ })).toBeVisible();
-    await expect(page.getByRole('status')).toHaveText('Ready.');
-    for (const [i, s] of expected.steps.entries()) {
-      await expect(page.getByTestId(`step-${i}`)).toContainText(s.op);
-      await expect(page.getByTestId(`step-${i}`).locator('td').nth(2)).toHaveText(String(s.ret));
+async function opened(page: Page, preset: string): Promise<void> {
+  if (preset !== 'vtd-basics') await page.getByLabel('Scenario').selectOption(preset);
+  await expect(page.getByLabel('Scenario')).toHaveValue(preset);
+  await expect(status(page)).toHaveText('Ready.', { timeout: 30_000 });
+}
+
+/** Every view shows step n as the model has it. */
+async function showsStep(page: Page, model: ReturnType<typeof openModel>, n: number): Promise<void> {
+  const s = model.state(n);
+  const g = s.gauges;
+  await expect(page.getByRole('slider', { name: 'Step' })).toHaveValue(String(n));
+  await expect(map(page)).toHaveAttribute('data-step', String(n));
+  await expect(page.getByTestId('current-step')).toContainText(
+    n === 0 ? 'The environment as built' : model.steps[n - 1]!.op,
+  );
+  await expect(page.getByTestId('gauge-pte-4k')).toHaveText(`4K ${count(g.leaves4k)}`);
+  await expect(page.getByTestId('gauge-tables')).toHaveText(`table pages ${count(g.tablePages)}`);
+  await expect(page.getByTestId('gauge-locked')).toContainText(count(g.lockedVm));
+  if (s.iommu)
+    for (let level = 1; level <= s.iommu.levels; level++) {
+      let leaves = 0;
+      for (let i = 0; i < s.iommu.runs.length; i++)
+        if (s.iommu.runs.cols.level[i] === level) leaves += s.iommu.runs.cols.pages[i]! / 512 ** (level - 1);
+      await expect(page.getByTestId(`pt-level-${level}`).locator('td').nth(3)).toContainText(count(leaves));
     }
-    const leaves = expected.final.leaf_ptes as Record<string, number>;
-    for (const size of ['4K', '2M', '1G'])
-      await expect(page.getByTestId(`leaf-${size}`).locator('dd')).toHaveText(String(leaves[size]));
-    await expect(page.getByTestId('final-locked_vm').locator('dd').first()).toHaveText(
-      String(expected.final.locked_vm_pages),
-    );
-    await expect(page.getByTestId('final-dma_avail').locator('dd').first()).toHaveText(
-      String(expected.final.dma_avail),
-    );
-    await expect(page.getByTestId('step-0')).toContainText('pin_chunk_count 1');
+  await expect(page.getByTestId('dma-tree-node')).toHaveCount(Math.min(127, s.dmaTree.size));
+  const current = page.locator('[aria-current=step]');
+  if (n === 0) await expect(current).toHaveCount(0);
+  else await expect(current).toHaveAttribute('data-testid', `step-${n - 1}`);
+}
 
-    const axe = await new AxeBuilder({ page }).analyze();
-    expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
-    await page.screenshot({ path: 'test-results/app.png', fullPage: true });
-  });
-
-  test('switches preset with the keyboard and shows the mdev results', async ({ page }) => {
-    const expected = runFile(preset('mdev-pin.json')).cases[0]!;
-    await page.goto('/');
-    await expect(page.getByRole('table', { name: /Steps of vtd-basics/ })).toBeVisible();
-    await expect(page.getByRole('status')).toHaveText('Ready.');
-    await page.getByLabel('Scenario').selectOption('mdev-pin');
-    await page.getByLabel('Scenario').press('Tab');
-    await expect(page.getByRole('button', { name: 'Run' })).toBeFocused();
-    await page.keyboard.press('Enter');
-    await expect(page.getByRole('table', { name: /Steps of mdev-pin/ })).toBeVisible();
-    await expect(page.getByTestId('step-1').locator('td').nth(2)).toHaveText(String(expected.steps[1]!.ret));
-    await expect(page.getByTestId('final-locked_vm').locator('dd').first()).toHaveText(
-      String(expected.final.locked_vm_pages),
-    );
-    await expect(page.getByText('No IOMMU domain in this container')).toBeVisible();
-    await page.screenshot({ path: 'test-results/app-mdev.png', fullPage: true });
-  });
-
-  test('cancels a long run and keeps the previous results', async ({ page }) => {
-    await page.goto('/');
-    await expect(page.getByRole('table', { name: /Steps of vtd-basics/ })).toBeVisible();
-    await expect(page.getByRole('status')).toHaveText('Ready.');
-    await page.getByLabel('Scenario').selectOption('tib-hugepages');
-    await page.getByRole('button', { name: 'Run' }).click();
-    await expect(page.getByRole('status')).toHaveText(/Running/);
-    await page.getByRole('button', { name: 'Cancel' }).click();
-    await expect(page.getByRole('status')).toHaveText('Cancelled.');
-    await expect(page.getByRole('table', { name: /Steps of vtd-basics/ })).toBeVisible();
-
-    await page.getByRole('button', { name: 'Run' }).click();
-    await expect(page.getByRole('table', { name: /Steps of tib-hugepages/ })).toBeVisible({ timeout: 30_000 });
-    await expect(page.getByTestId('leaf-2M').locator('dd')).toHaveText('524288');
-    await expect(page.getByTestId('step-0')).toContainText('pin_chunk_count 524288');
-  });
-
-  test("shows the seed thread example: 512 MiB as a flat array is 512 KiB, next to the thread's 2MB", async ({
+test.describe('the page', () => {
+  test('opens the first preset at its last step: every step as the model runs it, no accessibility faults', async ({
     page,
   }) => {
+    const model = openModel(presetDoc('vtd-basics.json'));
     await page.goto('/');
-    await expect(page.getByTestId('seed-flat')).toHaveText('512 KiB');
-    await expect(page.getByText('512K*4 = 2MB')).toBeVisible();
-    await expect(page.getByTestId('seed-per-page-tree')).toContainText('8 MiB');
-    await page.screenshot({ path: 'test-results/app-seed.png', fullPage: true });
+    await opened(page, 'vtd-basics');
+    for (const [i, s] of model.steps.entries()) {
+      await expect(page.getByTestId(`step-${i}`).locator('.op')).toHaveText(s.op);
+      await expect(page.getByTestId(`step-${i}`).locator('.ret')).toHaveText(String(s.ret));
+    }
+    await showsStep(page, model, model.info.steps);
+    const axe = await new AxeBuilder({ page }).analyze();
+    const bad = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
   });
 
-  test('switching the vGPU vendor model reruns the workload and the counters change', async ({ page }) => {
+  test('← → Home End, the buttons and jump to step N move every view to that step', async ({ page }) => {
+    const model = openModel(presetDoc('vtd-basics.json'));
+    const last = model.info.steps;
     await page.goto('/');
-    await expect(page.getByRole('table', { name: /Steps of vtd-basics/ })).toBeVisible();
-    await page.getByLabel('Scenario').selectOption('vgpu-workload');
-    await page.getByRole('button', { name: 'Run' }).click();
-    const workload = page.getByRole('table', { name: /Steps of random-working-set/ }).getByTestId('step-1');
-    await expect(workload).toContainText('tracking_bytes 262144', { timeout: 30_000 });
-    await page.getByLabel('vGPU vendor model').selectOption('flat-array, pin-sparse, host IOMMU off');
-    await expect(workload).toContainText('tracking_bytes 1048576', { timeout: 30_000 });
-    await expect(workload).toContainText('dma_map_calls 0');
-    await page.getByLabel('vGPU vendor model').selectOption('kvmgt (shipped), host IOMMU off');
-    await expect(workload).toContainText('tracking_bytes 393216', { timeout: 30_000 });
-    await page.screenshot({ path: 'test-results/app-vendor.png', fullPage: true });
+    await opened(page, 'vtd-basics');
+    await page.locator('body').press('Home');
+    await showsStep(page, model, 0);
+    await page.keyboard.press('ArrowRight');
+    await showsStep(page, model, 1);
+    await page.keyboard.press('ArrowRight');
+    await showsStep(page, model, 2);
+    await page.keyboard.press('ArrowLeft');
+    await showsStep(page, model, 1);
+    await page.keyboard.press('End');
+    await showsStep(page, model, last);
+    await page.keyboard.press('g');
+    await expect(page.locator('#jump-to')).toBeFocused();
+    await page.keyboard.type('2');
+    await page.keyboard.press('Enter');
+    await showsStep(page, model, 2);
+    await page.getByRole('button', { name: 'First' }).click();
+    await showsStep(page, model, 0);
+    await page.getByRole('button', { name: 'Next step' }).click();
+    await showsStep(page, model, 1);
+    // A step clicked in the list is the step shown.
+    await page.getByTestId(`step-${last - 1}`).getByRole('button').click();
+    await showsStep(page, model, last);
+  });
+
+  test('? lists every keyboard command; Escape closes the sheet', async ({ page }) => {
+    await page.goto('/');
+    await opened(page, 'vtd-basics');
+    await page.keyboard.press('?');
+    const sheet = page.getByRole('dialog', { name: 'Keyboard' });
+    await expect(sheet).toBeVisible();
+    for (const title of ['Next step', 'Previous step', 'Jump to step N', 'Follow an address', 'Undo the last edit'])
+      await expect(sheet.getByText(title, { exact: true })).toBeVisible();
+    await expect(sheet.locator('kbd', { hasText: '→' })).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(sheet).toBeHidden();
+  });
+
+  test('a long load can be cancelled: the scenario shown before stays; opened again it finishes', async ({
+    page,
+  }) => {
+    test.setTimeout(90_000);
+    await page.goto('/');
+    await opened(page, 'vtd-basics');
+    await page.getByLabel('Scenario').selectOption('tib-hugepages');
+    await expect(status(page)).toHaveText(/Running/);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByRole('alert')).toContainText('cancelled');
+    await expect(status(page)).toHaveText('Ready.', { timeout: 30_000 });
+    await expect(page.getByTestId('step-2').locator('.op')).toHaveText('UNMAP_DMA');
+    await expect(page.getByTestId('gauge-pte-2m')).toHaveText('2M 0');
+
+    await page.getByLabel('Scenario').selectOption('vtd-basics');
+    await page.getByLabel('Scenario').selectOption('tib-hugepages');
+    await expect(status(page)).toHaveText('Ready.', { timeout: 60_000 });
+    await expect(page.getByTestId('gauge-pte-2m')).toHaveText('2M 524,288');
+    await expect(page.getByTestId('step-0')).toContainText('pin chunk count 524288');
   });
 
   test('compares the vendor models side by side: chart and cost table fill in and follow the policy', async ({
     page,
   }) => {
     const expected = (label: string) =>
-      compareConfig(
-        preset('vgpu-workload.json'),
-        VENDOR_CONFIGS.find((c) => c.label === label)!,
-      ).rows[0]!;
+      compareConfig(presetDoc('vgpu-workload.json'), VENDOR_CONFIGS.find((c) => c.label === label)!).rows[0]!;
     await page.goto('/');
-    await expect(page.getByRole('table', { name: /Steps of vtd-basics/ })).toBeVisible();
-    await page.getByLabel('Scenario').selectOption('vgpu-workload');
-    await page.getByRole('button', { name: 'Run' }).click();
-    const status = page.getByTestId('compare-status');
-    await expect(status).toHaveText('5 of 5 vendor models.', { timeout: 60_000 });
+    await opened(page, 'vgpu-workload');
+    await page.getByRole('tab', { name: 'Compare vendors' }).click();
+    const compareStatus = page.getByTestId('compare-status');
+    await expect(compareStatus).toHaveText('5 of 5 vendor models.', { timeout: 60_000 });
     const sparse = expected('per-page-tree, pin-sparse, host IOMMU dma');
     const row = page.getByTestId('cost-per-page-tree, pin-sparse, host IOMMU dma');
     await expect(row.locator('td').nth(7)).toHaveText(sparse.entries.toLocaleString('en-US'));
@@ -115,10 +139,9 @@ test.describe('app shell', () => {
     await expect(page.locator('svg.cost-chart path')).toHaveCount(5);
     const axe = await new AxeBuilder({ page }).include('.compare').analyze();
     expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
-    await page.screenshot({ path: 'test-results/app-compare.png', fullPage: true });
 
     await page.getByLabel('Pinning policy').selectOption('pin-all');
-    await expect(status).toHaveText('5 of 5 vendor models.', { timeout: 60_000 });
+    await expect(compareStatus).toHaveText('5 of 5 vendor models.', { timeout: 60_000 });
     const all = expected('per-page-tree, pin-all, host IOMMU dma');
     await expect(page.getByTestId('cost-per-page-tree, pin-all, host IOMMU dma').locator('td').nth(7)).toHaveText(
       all.entries.toLocaleString('en-US'),
@@ -133,6 +156,26 @@ test.describe('app shell', () => {
     const resume = page.getByRole('button', { name: /Compare the remaining/ });
     await expect(resume).toBeVisible();
     await resume.click();
-    await expect(status).toHaveText('4 of 4 vendor models.', { timeout: 60_000 });
+    await expect(compareStatus).toHaveText('4 of 4 vendor models.', { timeout: 60_000 });
+  });
+
+  test("shows the seed thread example: 512 MiB as a flat array is 512 KiB, next to the thread's 2MB", async ({
+    page,
+  }) => {
+    await page.goto('/');
+    await page.getByRole('tab', { name: 'Compare vendors' }).click();
+    await expect(page.getByTestId('seed-flat')).toHaveText('512 KiB');
+    await expect(page.getByText('512K*4 = 2MB')).toBeVisible();
+    await expect(page.getByTestId('seed-per-page-tree')).toContainText('8 MiB');
+  });
+
+  test('switching the vGPU vendor model reruns the scenario with that design', async ({ page }) => {
+    await page.goto('/');
+    await opened(page, 'vgpu-workload');
+    await expect(page.getByTestId('vendor-view')).toContainText('2016 design: per-page-tree');
+    await page.getByLabel('vGPU vendor', { exact: true }).selectOption('flat-array, pin-sparse, host IOMMU off');
+    await expect(page.getByTestId('vendor-view')).toContainText('2016 design: flat-array', { timeout: 30_000 });
+    await page.getByLabel('vGPU vendor', { exact: true }).selectOption('kvmgt (shipped), host IOMMU off');
+    await expect(page.getByTestId('vendor-view')).toContainText('KVMGT gvt_dma cache', { timeout: 30_000 });
   });
 });

@@ -1,60 +1,112 @@
-// The page: pick a preset, see each step's result and the counters after the last step.
+// The page: a header, the steps on the left, the translation map and the structures in the middle, the
+// inspector and gauges on the right, the timeline at the bottom; every panel resizable. The comparison
+// of vendor models has its own tab.
 import { useEffect } from 'react';
+import { Group, Panel, Separator } from 'react-resizable-panels';
 import { useAppStore } from '../state/store';
-import { FinalCounters } from './FinalCounters';
-import { PresetPicker } from './PresetPicker';
+import { useView } from '../state/view';
+import { DmaTreeView } from '../views/dmatree/DmaTreeView';
+import { Gauges } from '../views/gauges/Gauges';
+import { IovaView } from '../views/iova/IovaView';
+import { PageTableView } from '../views/pagetable/PageTableView';
+import { Legend } from '../views/shared/Legend';
+import { TranslationView } from '../views/translation/TranslationView';
+import { VendorView } from '../views/vendor/VendorView';
+import { loadPresetList, openPreset } from './actions';
+import { useKeymap } from './commands';
+import { useThemeSync } from './theme';
 import { ComparePanel } from './compare/ComparePanel';
 import { SeedExample } from './SeedExample';
-import { VendorPicker } from './VendorPicker';
-import { StepTable } from './StepTable';
-import { loadPresetList, runPreset } from './actions';
-
-const STATUS_TEXT = {
-  idle: 'Ready.',
-  loading: 'Loading the scenario…',
-  running: 'Running in the simulation worker…',
-  cancelled: 'Cancelled.',
-  error: 'Error.',
-};
+import { Header } from './shell/Header';
+import { HelpSheet } from './shell/HelpSheet';
+import { Inspector } from './shell/Inspector';
+import { OpPanel } from './shell/OpPanel';
+import { StepList } from './shell/StepList';
+import { Timeline } from './shell/Timeline';
 
 export function App() {
-  const status = useAppStore((s) => s.status);
   const message = useAppStore((s) => s.message);
-  const results = useAppStore((s) => s.results);
+  const tab = useView((s) => s.tab);
+  useKeymap();
+  useThemeSync();
 
   useEffect(() => {
     void loadPresetList().then((presets) => {
-      if (presets[0]) void runPreset(presets[0].id);
+      if (presets[0]) void openPreset(presets[0].id);
     });
   }, []);
 
   return (
-    <>
-      <header>
-        <h1>vgpu-dma-viz</h1>
-        <p>VFIO type1, the IOMMU and iova.c, simulated as the kernel does it.</p>
-      </header>
-      <main>
-        <PresetPicker />
-        <VendorPicker />
-        <p role="status" className="status" data-status={status}>
-          {STATUS_TEXT[status]}
+    <div className="app">
+      <Header />
+      {message && (
+        <p role="alert" className="message">
+          {message}
         </p>
-        {message && (
-          <p role="alert" className="panel error">
-            {message}
-          </p>
-        )}
-        {results?.cases.map((c) => (
-          <article key={c.id} className="case">
-            {c.error && <p className="panel error">This case could not be run: {c.error}</p>}
-            <StepTable result={c} />
-            <FinalCounters result={c} />
-          </article>
-        ))}
-        <ComparePanel />
-        <SeedExample />
-      </main>
-    </>
+      )}
+      {tab === 'map' ? (
+        <>
+          <main className="workspace">
+            <Group orientation="horizontal" className="cols">
+              <Panel defaultSize="21" minSize="14" className="col">
+                <Group orientation="vertical">
+                  <Panel defaultSize="62" minSize="20" className="scroll-panel">
+                    <StepList />
+                  </Panel>
+                  <Separator className="sep-h" />
+                  <Panel minSize="12" className="scroll-panel">
+                    <OpPanel />
+                  </Panel>
+                </Group>
+              </Panel>
+              <Separator className="sep-v" />
+              <Panel minSize="35" className="col">
+                <Group orientation="vertical">
+                  <Panel defaultSize="50" minSize="20" className="map-panel">
+                    <section aria-label="Translation map" className="map-section">
+                      <div className="map-head">
+                        <h2 className="panel-title">Translation map</h2>
+                        <Legend />
+                      </div>
+                      <TranslationView />
+                    </section>
+                  </Panel>
+                  <Separator className="sep-h" />
+                  <Panel minSize="15" className="col">
+                    {/* Focusable so the keyboard can scroll it: the structures hold few controls of their own. */}
+                    <div className="structures scroll-panel" tabIndex={0} role="region" aria-label="Kernel structures">
+                      <section className="card" aria-label="IOMMU page table">
+                        <PageTableView />
+                      </section>
+                      <section className="card" aria-label="vfio_dma tree">
+                        <DmaTreeView />
+                      </section>
+                      <section className="card" aria-label="vGPU vendor tracking">
+                        <VendorView />
+                      </section>
+                      <section className="card" aria-label="iova.c">
+                        <IovaView />
+                      </section>
+                    </div>
+                  </Panel>
+                </Group>
+              </Panel>
+              <Separator className="sep-v" />
+              <Panel defaultSize="23" minSize="14" className="col scroll-panel">
+                <Inspector />
+                <Gauges />
+              </Panel>
+            </Group>
+          </main>
+          <Timeline />
+        </>
+      ) : (
+        <main className="compare-tab">
+          <ComparePanel />
+          <SeedExample />
+        </main>
+      )}
+      <HelpSheet />
+    </div>
   );
 }

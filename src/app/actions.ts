@@ -1,7 +1,11 @@
-// What the page does on user request: fetch the preset list, load a preset scenario and run it in the
-// worker. Errors become a message in the store; the previous scenario and results stay on screen.
+// What the page does on user request: fetch the preset list, open a scenario in the worker's session,
+// step to any step (the newest request wins; replies are never queued), edit the scenario and undo.
+// Errors become a message; the scenario and state already shown stay.
 
 import { VENDOR_CONFIGS, withVendor } from '../model/mdev/configs';
+import type { Space } from '../model/inspect/follow';
+import { useSelection } from '../state/selection';
+import { useSession, type Edit } from '../state/session';
 import { useAppStore, type PresetEntry } from '../state/store';
 import { SimClient, Superseded, WorkerFailed } from '../worker/client';
 
@@ -30,40 +34,236 @@ function isPresetList(v: unknown): v is { presets: PresetEntry[] } {
   );
 }
 
-export async function loadPresetList(): Promise<PresetEntry[]> {
+/** Says what went wrong, keeping what is on screen. */
+function failed(what: string, e: unknown): void {
+  if (e instanceof Superseded) return;
   const store = useAppStore.getState();
+  if (e instanceof WorkerFailed) {
+    store.set({
+      status: 'error',
+      message: `${what} stopped: ${e.message}. A new worker has been started; the results shown are from before.`,
+    });
+    // The new worker has no session: load the scenario on screen again.
+    const { doc, title } = useSession.getState();
+    if (doc !== null) void openScenario(doc, title, { keepCursor: true, quiet: true });
+    return;
+  }
+  store.set({ status: 'error', message: `${what} failed: ${(e as Error).message}` });
+}
+
+export async function loadPresetList(): Promise<PresetEntry[]> {
   try {
     const index = await fetchJson(scenarioUrl('index.json'));
     if (!isPresetList(index) || index.presets.length === 0)
       throw new Error('scenarios/index.json does not list presets as {id, title, file}');
-    store.setPresets(index.presets);
+    useAppStore.getState().set({ presets: index.presets });
     return index.presets;
   } catch (e) {
-    store.fail(`Could not load the preset list: ${(e as Error).message}`);
+    useAppStore.getState().set({ status: 'error', message: `Could not load the preset list: ${(e as Error).message}` });
     return [];
   }
 }
 
-export async function runPreset(presetId: string): Promise<void> {
+export async function openPreset(presetId: string): Promise<void> {
   const store = useAppStore.getState();
   const preset = store.presets.find((p) => p.id === presetId);
-  if (!preset) return store.fail(`There is no preset "${presetId}".`);
-  store.startLoading(presetId);
+  if (!preset) return store.set({ status: 'error', message: `There is no preset "${presetId}".` });
+  store.set({ status: 'loading', message: null });
   try {
     const fetched = await fetchJson(scenarioUrl(preset.file));
     const vendor = VENDOR_CONFIGS.find((c) => c.label === useAppStore.getState().vendor);
-    const scenario = vendor ? withVendor(fetched, vendor.vendor) : fetched;
-    store.startRunning();
-    const results = await sim().run(scenario);
-    if (results.error) return store.fail(`The scenario could not be run: ${results.error}`);
-    store.finish(presetId, scenario, results);
+    const doc = vendor ? withVendor(fetched, vendor.vendor) : fetched;
+    if (await openScenario(doc, preset.title)) useAppStore.getState().set({ presetId });
   } catch (e) {
-    if (e instanceof Superseded) return;
-    if (e instanceof WorkerFailed)
-      return store.fail(
-        `Running "${preset.title}" stopped: ${e.message}. A new worker has been started; the results shown are from before.`,
-      );
-    store.fail(`Running "${preset.title}" failed: ${(e as Error).message}`);
+    failed(`Loading "${preset.title}"`, e);
+  }
+}
+
+/**
+ * Runs a scenario's first case (or caseId) in the worker and shows its last step. False when the worker
+ * refused it; the previous scenario then stays.
+ */
+export async function openScenario(
+  doc: unknown,
+  title: string,
+  opts: { caseId?: string; keepCursor?: boolean; quiet?: boolean } = {},
+): Promise<boolean> {
+  const store = useAppStore.getState();
+  store.set({ status: 'running', ...(opts.quiet ? {} : { message: null }) });
+  try {
+    const info = await sim().session('load', doc, opts.caseId, {});
+    if (info.error !== null) {
+      store.set({ status: 'error', message: `The scenario could not be run: ${info.error}` });
+      // The worker's session now holds nothing usable: put the previous scenario back.
+      const prev = useSession.getState();
+      if (prev.doc !== null && prev.doc !== doc)
+        await sim().session('load', prev.doc, prev.info?.caseId ?? undefined, {});
+      return false;
+    }
+    const cursor = opts.keepCursor ? Math.min(useSession.getState().cursor, info.steps) : info.steps;
+    useSession.getState().set({
+      doc,
+      title,
+      info,
+      // The old case's state must not be drawn against the new case (the map fits itself to the new one).
+      state: null,
+      changes: null,
+      summaries: new Map(),
+      summariesVersion: 0,
+      shown: -1,
+      undo: opts.keepCursor ? useSession.getState().undo : [],
+    });
+    useSelection.getState().set({ hover: null, pinned: null, follow: null });
+    await ensureSummaries(Math.max(0, cursor - 100), cursor + 100);
+    store.set({
+      status: 'idle',
+      ...(opts.quiet ? {} : { message: info.warnings.length ? `Warnings: ${info.warnings.join('; ')}` : null }),
+    });
+    seek(cursor);
+    return true;
+  } catch (e) {
+    failed(`Running "${title}"`, e);
+    return false;
+  }
+}
+
+let pumping = false;
+
+/** Moves to step n (0 … steps): the state follows as soon as the worker has it. */
+export function seek(n: number): void {
+  const s = useSession.getState();
+  const target = Math.max(0, Math.min(Math.round(n), s.info?.steps ?? 0));
+  performance.mark('vgpu:seek', { detail: target });
+  s.set({ cursor: target });
+  if (!pumping) void pump();
+}
+
+/** Asks the worker for the cursor's state until the state shown is the one wanted. */
+async function pump(): Promise<void> {
+  pumping = true;
+  try {
+    for (;;) {
+      const { cursor, shown, info } = useSession.getState();
+      if (!info || cursor === shown) return;
+      const reply = await sim().session('state', cursor);
+      useSession.getState().set({ state: reply.state, changes: reply.changes, shown: reply.cursor });
+      void ensureSummaries(reply.cursor - 50, reply.cursor + 50);
+    }
+  } catch (e) {
+    failed('Stepping', e);
+  } finally {
+    pumping = false;
+  }
+}
+
+const PAGE = 100;
+const fetching = new Set<number>();
+
+/** Makes sure the step list has the summaries of steps [from, to). */
+export async function ensureSummaries(from: number, to: number): Promise<void> {
+  const { info } = useSession.getState();
+  if (!info) return;
+  const first = Math.max(0, Math.floor(from / PAGE));
+  const last = Math.floor(Math.min(info.steps, Math.max(to, 0)) / PAGE);
+  for (let p = first; p <= last; p++) {
+    if (fetching.has(p) || useSession.getState().summaries.has(p * PAGE) || p * PAGE >= info.steps) continue;
+    fetching.add(p);
+    try {
+      const list = await sim().session('steps', p * PAGE, PAGE);
+      const s = useSession.getState();
+      const next = new Map(s.summaries);
+      for (const x of list) next.set(x.index, x);
+      s.set({ summaries: next, summariesVersion: s.summariesVersion + 1 });
+    } catch (e) {
+      failed('Reading the step list', e);
+    } finally {
+      fetching.delete(p);
+    }
+  }
+}
+
+interface CaseDoc {
+  cases: Array<{ id?: string; steps?: unknown[] }>;
+}
+
+/** The steps of the loaded case in the working document. */
+function caseSteps(doc: unknown, caseId: string | null): unknown[] | null {
+  const c = (doc as CaseDoc | null)?.cases?.find((k) => k?.id === caseId);
+  return Array.isArray(c?.steps) ? c.steps : null;
+}
+
+/** Reloads an edited document, keeping the checkpoints of the steps before `fromStep`. */
+async function reload(doc: unknown, fromStep: number, cursor: number): Promise<string | null> {
+  const s = useSession.getState();
+  const info = await sim().session('load', doc, s.info?.caseId ?? undefined, { fromStep });
+  if (info.error !== null) return info.error;
+  // Summaries are fetched a page at a time: drop the whole page the edit starts in.
+  const kept = Math.floor(fromStep / PAGE) * PAGE;
+  s.set({ doc, info, summaries: new Map([...s.summaries].filter(([k]) => k < kept)), shown: -1 });
+  await ensureSummaries(Math.max(0, cursor - 100), cursor + 100);
+  seek(cursor);
+  return null;
+}
+
+/** Inserts a step after the current one and goes to it; the steps after it run again. Null or why not. */
+export async function insertStep(op: string, args: Record<string, unknown>): Promise<string | null> {
+  const s = useSession.getState();
+  const steps = caseSteps(s.doc, s.info?.caseId ?? null);
+  if (!steps) return 'no scenario is loaded';
+  const at = s.cursor;
+  const doc = structuredClone(s.doc) as CaseDoc;
+  caseSteps(doc, s.info!.caseId)!.splice(at, 0, { op, args });
+  const edit: Edit = { doc: s.doc, cursor: at, fromStep: at, what: `${op} after step ${at}` };
+  try {
+    const error = await reload(doc, at, at + 1);
+    if (error) {
+      // The worker refused the new document: keep working on the old one.
+      await sim().session('load', edit.doc, s.info?.caseId ?? undefined, { fromStep: at });
+      return error;
+    }
+    useSession.getState().set({ undo: [...useSession.getState().undo, edit] });
+    return null;
+  } catch (e) {
+    failed('Adding the step', e);
+    return (e as Error).message;
+  }
+}
+
+/** Undoes the last edit: the document and the step the user was on come back. */
+export async function undo(): Promise<void> {
+  const s = useSession.getState();
+  const edit = s.undo.at(-1);
+  if (!edit) return;
+  try {
+    const error = await reload(edit.doc, edit.fromStep, edit.cursor);
+    if (!error) useSession.getState().set({ undo: useSession.getState().undo.slice(0, -1) });
+  } catch (e) {
+    failed('Undoing the edit', e);
+  }
+}
+
+/** Follows an address through every translation at the shown step. */
+export async function followAddress(space: Space, addr: string): Promise<void> {
+  const sel = useSelection.getState();
+  let value: bigint;
+  try {
+    value = BigInt(addr.trim());
+    if (value < 0n || value >= 1n << 64n) throw new Error('out of range');
+  } catch {
+    return sel.set({
+      follow: { space, addr, chain: null, error: `"${addr}" is not an address (hex like 0x1000, or decimal)` },
+    });
+  }
+  try {
+    const chain = await sim().session('follow', useSession.getState().shown, space, '0x' + value.toString(16));
+    const hex = '0x' + value.toString(16);
+    // The followed page becomes the selection, so every view shows where it lands.
+    useSelection.getState().set({
+      follow: { space, addr: hex, chain, error: null },
+      pinned: { space, lo: Number(value >> 12n), pages: 1, label: `the followed ${space} ${hex}` },
+    });
+  } catch (e) {
+    failed('Following the address', e);
   }
 }
 
@@ -73,5 +273,9 @@ export function seedExample() {
 
 export function cancelRun(): void {
   sim().cancel();
-  useAppStore.getState().cancelled();
+  useAppStore
+    .getState()
+    .set({ status: 'cancelled', message: 'The run was cancelled; the state shown is from before it.' });
+  const { doc, title } = useSession.getState();
+  if (doc !== null) void openScenario(doc, title, { keepCursor: true, quiet: true });
 }

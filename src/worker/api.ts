@@ -7,12 +7,53 @@ import { materialize } from '../model/engine/rows';
 import { runFile } from '../model/engine/run';
 import type { ResultsDoc, RunOptions } from '../model/engine/types';
 import { STRATEGIES, trackingMemory, type MemoryCost } from '../model/mdev/tracking/memory';
+import { z } from 'zod';
+import { opDef, opNames } from '../model/engine/ops';
+import type { Chain, Space } from '../model/inspect/follow';
+import { envelope, type Envelope } from './protocol';
+import { Session, type LoadInfo, type StateReply, type StepSummary } from './session';
 
 /** Longest list a step result carries to the page; the CLI prints everything. */
 export const PAGE_LIST_LIMIT = 200;
 
+/** What the op panel needs to build a form: each op's kernel entry and its arguments as JSON Schema. */
+export interface OpForm {
+  op: string;
+  entry: string;
+  args: unknown;
+}
+
 export function createSimApi(progress?: () => void) {
+  const session = new Session(progress);
   return {
+    /** Loads one case of a file for stepping (fromStep: an edit that keeps the steps before it). */
+    load(doc: unknown, caseId?: string, opts: { kernel?: string; fromStep?: number } = {}): Envelope<LoadInfo> {
+      return envelope(session.load(doc, caseId, opts));
+    },
+    /** Summaries of steps [from, from + count) of the loaded case. */
+    steps(from: number, count: number): Envelope<StepSummary[]> {
+      return envelope(session.steps(from, count));
+    },
+    /** The state after `cursor` steps, its typed arrays moved to the page. */
+    state(cursor: number): Envelope<StateReply> {
+      return envelope(session.state(cursor));
+    },
+    /** The chain of one address (hex bytes) in one space at the current step. */
+    follow(cursor: number, space: Space, addr: string): Envelope<Chain> {
+      return envelope(session.follow(cursor, space, BigInt(addr)));
+    },
+    /** Every op the format knows, with its arguments as JSON Schema. */
+    opForms(): Envelope<OpForm[]> {
+      return envelope(
+        opNames()
+          .sort()
+          .map((op) => ({
+            op,
+            entry: opDef(op)!.entry,
+            args: z.toJSONSchema(opDef(op)!.args, { io: 'input', unrepresentable: 'any' }),
+          })),
+      );
+    },
     /** Runs a case/scenario file (already parsed JSON) and returns the results document. */
     run(doc: unknown, opts: RunOptions = {}): ResultsDoc {
       return materialize(runFile(doc, { ...opts, progress }), PAGE_LIST_LIMIT) as ResultsDoc;

@@ -7,6 +7,7 @@
 import { wrap, type Remote } from 'comlink';
 import type { ResultsDoc, RunOptions } from '../model/engine/types';
 import type { SimApi } from './api';
+import type { Envelope } from './protocol';
 import { HEARTBEAT, HEARTBEAT_EVERY_MS } from './heartbeat';
 
 export class Superseded extends Error {
@@ -26,10 +27,17 @@ export class WorkerFailed extends Error {
 /** No heartbeat and no answer for this long while a request runs: the worker is gone or stuck. */
 export const WATCHDOG_MS = 40 * HEARTBEAT_EVERY_MS;
 
+type SessionMethod = 'load' | 'steps' | 'state' | 'follow' | 'opForms';
+type SessionValue<K extends SessionMethod> = ReturnType<SimApi[K]> extends Envelope<infer T> ? T : never;
+
 export class SimClient {
   private worker!: Worker;
   private api!: Remote<SimApi>;
   private generation = 0;
+  /** Bumped when the worker is replaced: what the old one was asked dies with it. */
+  private epoch = 0;
+  /** Rejects requests in flight that do not supersede others. */
+  private readonly pending = new Set<(e: Error) => void>();
   /** Rejects the request in flight; a terminated worker never answers it. */
   private abort: ((e: Error) => void) | null = null;
   private watchdog: ReturnType<typeof setTimeout> | null = null;
@@ -62,6 +70,38 @@ export class SimClient {
     return result;
   }
 
+  /**
+   * A call on the worker's session. Its reply comes in an envelope whose typed arrays were moved; the bytes
+   * that were copied are recorded as a `vgpu:reply` performance mark (the benchmark reads them).
+   */
+  async session<K extends SessionMethod>(method: K, ...args: Parameters<SimApi[K]>): Promise<SessionValue<K>> {
+    const call = () =>
+      (this.api[method] as unknown as (...a: unknown[]) => Promise<Envelope<SessionValue<K>>>)(...args);
+    const reply = method === 'load' ? await this.latest(call) : await this.tracked(call);
+    performance.mark('vgpu:reply', { detail: { method, cloned: reply.cloned } });
+    return reply.value;
+  }
+
+  /** A request that does not supersede others, watched by the watchdog while it runs. */
+  private async tracked<T>(call: () => Promise<T>): Promise<T> {
+    const epoch = this.epoch;
+    let reject: (e: Error) => void = () => undefined;
+    const result = new Promise<T>((resolve, rej) => {
+      reject = rej;
+      this.pending.add(rej);
+      this.arm();
+      call().then(resolve, rej);
+    });
+    try {
+      const value = await result;
+      if (epoch !== this.epoch) throw new Superseded();
+      return value;
+    } finally {
+      this.pending.delete(reject);
+      if (!this.abort && this.pending.size === 0) this.disarm();
+    }
+  }
+
   /** Tracking costs of the seed thread's example (no generation: it does not depend on the scenario). */
   seedExample(): Promise<ReturnType<SimApi['seedExample']>> {
     return this.api.seedExample();
@@ -79,8 +119,11 @@ export class SimClient {
 
   private replace(why: Error): void {
     this.generation++;
+    this.epoch++;
     this.abort?.(why);
     this.abort = null;
+    for (const reject of this.pending) reject(why);
+    this.pending.clear();
     this.disarm();
     this.worker.terminate();
     this.start();
@@ -103,7 +146,8 @@ export class SimClient {
     // Written out in place: Vite bundles a worker only from `new Worker(new URL(…, import.meta.url))`.
     const worker = new Worker(new URL('./sim.worker.ts', import.meta.url), { type: 'module', name: 'vgpu-dma-sim' });
     worker.addEventListener('message', (e: MessageEvent) => {
-      if ((e.data as { type?: unknown } | null)?.type === HEARTBEAT && this.abort) this.arm();
+      if ((e.data as { type?: unknown } | null)?.type === HEARTBEAT && (this.abort || this.pending.size > 0))
+        this.arm();
     });
     worker.addEventListener('error', (e: ErrorEvent) => {
       e.preventDefault();

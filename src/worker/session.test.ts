@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { prepareCase } from '../model/engine/run';
 import { executeStep, refsOf } from '../model/engine/run';
+import type { Changes } from '../model/inspect/diff';
 import { inspect, type StepState } from '../model/inspect/state';
+import { buffersOf } from '../model/lib/table';
 import { fileSchema } from '../model/scenario/schema';
 import { Session } from './session';
 
@@ -24,7 +26,7 @@ function fresh(doc: unknown, caseIndex: number, n: number): StepState {
   return inspect(sim);
 }
 
-const plain = (s: StepState) =>
+const plain = (s: StepState | Changes | null) =>
   JSON.parse(JSON.stringify(s, (_, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v)));
 
 describe('a loaded session', () => {
@@ -56,6 +58,20 @@ describe('a loaded session', () => {
     // Added forward is removed backward, over the same ranges.
     expect(Array.from(back.hpa.cols.lo)).toEqual(Array.from(forward.hpa.cols.lo));
     expect(kinds(back.hpa)).toEqual(kinds(forward.hpa).map((k) => (k === 1 ? 2 : k === 2 ? 1 : k)));
+  });
+
+  it('diffs against the step shown before even after its arrays were moved to the page', () => {
+    const moved = new Session();
+    const kept = new Session();
+    moved.load(doc);
+    kept.load(doc);
+    for (const n of [1, 2, 0, 2]) {
+      const reply = moved.state(n);
+      const expected = kept.state(n);
+      expect(plain(reply.changes)).toEqual(plain(expected.changes));
+      // What the worker's envelope does: the buffers go to the page and are detached here.
+      structuredClone(reply, { transfer: buffersOf(reply) });
+    }
   });
 
   it('an edit keeps what comes before the changed step and reruns what comes after', () => {

@@ -9,6 +9,7 @@ import { executeStep, prepareCase, refsOf, type PreparedCase } from '../model/en
 import type { Sim } from '../model/engine/sim';
 import type { StepResult, StepRet } from '../model/engine/types';
 import { diffStates, type Changes } from '../model/inspect/diff';
+import { follow, type Chain, type Space } from '../model/inspect/follow';
 import { inspect, type StepState } from '../model/inspect/state';
 import { CASE_SCHEMA, fileSchema } from '../model/scenario/schema';
 import { screenDocument } from '../model/scenario/screen';
@@ -188,8 +189,16 @@ export class Session {
     const sim = this.simAt(Math.min(n, this.lastState));
     const state = inspect(sim);
     const changes = this.shown ? diffStates(this.shown.state, state) : null;
-    this.shown = { cursor: n, state };
+    // The state handed out is moved to the page (its buffers detached here): the next diff needs a copy.
+    this.shown = { cursor: n, state: structuredClone(state) };
     return { cursor: n, state, changes };
+  }
+
+  /** The chain of one address in one space after `cursor` steps. */
+  follow(cursor: number, space: Space, addr: bigint): Chain {
+    if (!this.prepared) throw new Error('no scenario is loaded');
+    const n = Math.max(0, Math.min(cursor, this.prepared.steps.length, this.lastState));
+    return follow(this.simAt(n), space, addr);
   }
 
   /** Runs from `from` steps done to the end, recording what each step reported. */

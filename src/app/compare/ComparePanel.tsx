@@ -4,6 +4,7 @@ import { useEffect } from 'react';
 import { usesVgpu } from '../../model/mdev/configs';
 import { costFormulas, IOVA_FREEING, TRACKING_FORMULAS } from '../../model/mdev/tracking/structs';
 import { useCompareStore, type HostIommu, type Policy } from '../../state/compare';
+import { useSession } from '../../state/session';
 import { isBusy, useAppStore } from '../../state/store';
 import { runCompare, stopCompare } from './actions';
 import { CostChart } from './CostChart';
@@ -21,20 +22,32 @@ const HOST_IOMMU: Array<ChoiceOption<HostIommu>> = [
 ];
 
 export function ComparePanel() {
-  const results = useAppStore((s) => s.results);
+  const doc = useSession((s) => s.doc);
   const presetId = useAppStore((s) => s.presetId);
   const c = useCompareStore();
   // The page's own run and the comparison share the worker: the pickers wait for the run.
   const status = useAppStore((s) => s.status);
   const busy = isBusy(status);
-  const vgpuCases = results?.cases.filter((k) => usesVgpu(k.steps)) ?? [];
+  const cases = ((doc as { cases?: Array<{ id?: unknown; steps?: unknown }> } | null)?.cases ?? []).filter(
+    (k): k is { id: string; steps: Array<{ op: string }> } => typeof k?.id === 'string' && Array.isArray(k.steps),
+  );
+  const vgpuCases = cases.filter((k) => usesVgpu(k.steps));
   const hasVgpu = vgpuCases.length > 0;
 
   useEffect(() => {
     if (hasVgpu) void runCompare();
-  }, [results, presetId, hasVgpu, c.policy, c.hostIommu, status]);
+  }, [doc, presetId, hasVgpu, c.policy, c.hostIommu, status]);
 
-  if (!hasVgpu) return null;
+  if (!hasVgpu)
+    return (
+      <section className="panel compare">
+        <h2>Vendor models side by side</h2>
+        <p>
+          This scenario has no vGPU steps (VGPU_MAP_GUEST_PAGE, VGPU_WORKLOAD …): pick a vGPU preset to compare the
+          vendor models.
+        </p>
+      </section>
+    );
   const caseId = vgpuCases.some((k) => k.id === c.caseId) ? c.caseId! : vgpuCases[0]!.id;
   const configs = configsFor(c.policy, c.hostIommu);
   const rows = configs.flatMap((cfg) => (c.rows[cfg.label] ?? []).filter((r) => r.case === caseId));

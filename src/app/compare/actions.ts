@@ -4,6 +4,7 @@
 
 import { isBusy, useAppStore } from '../../state/store';
 import { useCompareStore } from '../../state/compare';
+import { useSession } from '../../state/session';
 import { Superseded, WorkerFailed } from '../../worker/client';
 import { sim } from '../actions';
 import { configsFor } from './metrics';
@@ -13,7 +14,8 @@ let latest = 0;
 /** Fills the rows still missing. After a cancel it waits to be asked (`resume`), as the user stopped work. */
 export async function runCompare(resume = false): Promise<void> {
   // Rows belong to the preset: a vendor override of the scenario does not change them (compare replaces it).
-  const { scenario, presetId, status } = useAppStore.getState();
+  const { presetId, status } = useAppStore.getState();
+  const scenario = useSession.getState().doc;
   if (scenario === null || presetId === null || isBusy(status)) return;
   if (status === 'cancelled' && !resume) return;
   const me = ++latest;

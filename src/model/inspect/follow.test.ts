@@ -1,10 +1,12 @@
 import { fc, test } from '@fast-check/vitest';
-import { describe, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { buildSim } from '../engine/env';
 import { runOp } from '../engine/ops';
 import type { Sim } from '../engine/sim';
 import { parseProfile } from '../profile';
 import { environment } from '../scenario/schema';
+import { Session } from '../../worker/session';
 import { follow, type Chain } from './follow';
 
 // follow() from a guest physical address, in a scenario whose env.guest lays guest RAM out as QEMU does
@@ -135,5 +137,23 @@ describe('follow from a guest physical address (env.guest)', () => {
         hex(gpa),
       ]);
     }
+  });
+});
+
+describe('follow() from a gpa under KVMGT on 2 MiB pages', () => {
+  it('reaches every page of a gvt_dma entry at its dma_addr plus the offset, not only its first gfn', () => {
+    const doc = JSON.parse(readFileSync(new URL('../../../public/scenarios/vgpu-2m.json', import.meta.url), 'utf8'));
+    const session = new Session();
+    const info = session.load(doc);
+    const s = session.state(info.steps).state;
+    if (s.vendor?.kind !== 'kvmgt') throw new Error('vgpu-2m is a KVMGT preset');
+    const e = s.vendor.entries.cols;
+    expect(s.vendor.entries.length).toBeGreaterThan(0);
+    for (let i = 0; i < s.vendor.entries.length; i++)
+      for (const off of [0, 1, e.pages[i]! - 1]) {
+        const gpa = (BigInt(e.gfn[i]! + off) << 12n) + 0x45n;
+        const hop = session.follow(info.steps, 'gpa', gpa).hops.find((h) => h.space === 'dma');
+        expect(hop?.addr, `gfn ${hex(BigInt(e.gfn[i]! + off))}`).toBe(hex((BigInt(e.dma[i]! + off) << 12n) + 0x45n));
+      }
   });
 });

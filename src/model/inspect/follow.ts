@@ -103,7 +103,9 @@ export function follow(sim: Sim, space: Space, addr: bigint): Chain {
   };
   const gfnToDma = (gfn: number): number | null => {
     if (sim.kvmgt) {
-      const n = sim.kvmgt.gfnCache.peek(gfn);
+      // gvt_cache_find_gfn matches an entry's first gfn only, but the GPU reaches every page of a 2 MiB
+      // entry at its dma_addr plus the offset: the entry starting at or below gfn.
+      const n = sim.kvmgt.gfnCache.highestBelow(gfn + 1);
       const e = n?.data as GvtDma | undefined;
       return e && gfn >= e.gfn && gfn < e.gfn + e.size / 4096 ? e.dmaAddr / 4096 + (gfn - e.gfn) : null;
     }

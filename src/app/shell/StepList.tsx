@@ -1,0 +1,109 @@
+// The steps of the case, one row each (op, return value, the outputs that matter), virtualized so a
+// 10,000-step case scrolls as lightly as a 5-step one; the current step shows the kernel path and, when an
+// errno came back, the check that failed.
+import { useEffect, useRef, useState } from 'react';
+import { stepCount, useSession } from '../../state/session';
+import { ensureSummaries, seek } from '../actions';
+import { pathText, retText } from './ret';
+
+const ROW = 26;
+
+export function StepList() {
+  const n = useSession(stepCount);
+  const cursor = useSession((s) => s.cursor);
+  const summaries = useSession((s) => s.summaries);
+  useSession((s) => s.summariesVersion);
+  const box = useRef<HTMLDivElement>(null);
+  const [scroll, setScroll] = useState(0);
+  const [height, setHeight] = useState(400);
+  // The current step's row is taller: it carries the kernel path and the reason.
+  const current = cursor - 1;
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  // Keep the current step in view.
+  useEffect(() => {
+    const el = box.current;
+    if (!el || current < 0) return;
+    const top = (current + 1) * ROW;
+    if (top < el.scrollTop || top > el.scrollTop + el.clientHeight - ROW * 3)
+      el.scrollTop = Math.max(0, top - el.clientHeight / 3);
+  }, [current]);
+
+  const first = Math.max(0, Math.floor(scroll / ROW) - 5);
+  const last = Math.min(n, Math.ceil((scroll + height) / ROW) + 5);
+  useEffect(() => void ensureSummaries(first, last), [first, last]);
+
+  const rows = [];
+  for (let i = first; i < last; i++) {
+    const s = summaries.get(i);
+    const r = s ? retText(s) : null;
+    rows.push(
+      <li
+        key={i}
+        className={`step ${i === current ? 'current' : ''} ${r?.bad ? 'failed' : ''} ${i >= cursor ? 'ahead' : ''}`}
+        style={{ top: (i + 1) * ROW }}
+        data-testid={`step-${i}`}
+        aria-current={i === current ? 'step' : undefined}
+      >
+        <button type="button" onClick={() => seek(i + 1)} title={s?.reason ?? s?.brief ?? ''}>
+          <span className="idx">{i + 1}</span>
+          <code className="op">{s?.op ?? '…'}</code>
+          <span className={`ret ${r?.bad ? 'bad' : ''}`}>{r?.text ?? ''}</span>
+          <span className="brief">{s?.brief}</span>
+        </button>
+      </li>,
+    );
+  }
+  const cur = current >= 0 ? summaries.get(current) : undefined;
+
+  return (
+    <div className="steps-panel">
+      <h2 className="panel-title">Steps</h2>
+      <div className="step-scroll" ref={box} onScroll={(e) => setScroll(e.currentTarget.scrollTop)} tabIndex={-1}>
+        <ol className="step-list" style={{ height: (n + 1) * ROW }} aria-label="Steps of the case">
+          <li className={`step ${cursor === 0 ? 'current' : ''}`} style={{ top: 0 }}>
+            <button type="button" onClick={() => seek(0)}>
+              <span className="idx">0</span>
+              <span className="muted">environment as built</span>
+            </button>
+          </li>
+          {rows}
+        </ol>
+      </div>
+      {cur && (
+        <div className="step-detail" data-testid="step-detail">
+          <div>
+            <code className="op">{cur.op}</code> →{' '}
+            <span className={`ret ${retText(cur).bad ? 'bad' : ''}`}>{retText(cur).text}</span>
+            {cur.entry && <span className="muted"> ({cur.entry})</span>}
+          </div>
+          {cur.reason && (
+            <p className="reason" data-testid="step-reason">
+              {cur.reason}
+            </p>
+          )}
+          {cur.simError && <p className="reason bad">{cur.simError}</p>}
+          {cur.skipped && <p className="reason">Not run: {cur.skipped}.</p>}
+          {cur.warnings.map((w) => (
+            <p key={w} className="reason warn">
+              {w}
+            </p>
+          ))}
+          {cur.woken.map((w) => (
+            <p key={w.step} className="reason">
+              Woke step {w.step + 1}, which returned {String(w.ret)}.
+            </p>
+          ))}
+          {cur.path.length > 0 && <code className="path">{pathText(cur.path)}</code>}
+          {cur.brief && <p className="brief">{cur.brief}</p>}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,33 @@
+// The page's one requestAnimationFrame owner: views ask for a redraw (invalidate) and every dirty view is
+// drawn once in the next frame. Each frame that drew something leaves a `vgpu:frame` performance mark
+// with the script time it took, which the UI benchmark reads.
+
+const dirty = new Set<() => void>();
+let scheduled = false;
+/** What the frame after a step change should report (the step shown), set by whoever changed it. */
+let pendingStep: number | null = null;
+
+function run(): void {
+  scheduled = false;
+  const list = [...dirty];
+  dirty.clear();
+  const t0 = performance.now();
+  for (const draw of list) draw();
+  const script = performance.now() - t0;
+  performance.mark('vgpu:frame', { detail: { script, step: pendingStep } });
+  pendingStep = null;
+}
+
+/** Draws `draw` in the next animation frame (once, however often it is asked). */
+export function invalidate(draw: () => void): void {
+  dirty.add(draw);
+  if (!scheduled) {
+    scheduled = true;
+    requestAnimationFrame(run);
+  }
+}
+
+/** The next frame shows step n: its mark says so. */
+export function frameShowsStep(n: number): void {
+  pendingStep = n;
+}

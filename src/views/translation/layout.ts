@@ -1,0 +1,209 @@
+// The translation map's geometry: which lanes a step's state needs (one per address space, the IOMMU
+// page table's levels under the iova lane), their heights and order, each lane's runs as level-of-detail
+// pyramids, what content each lane spans, and what sits under a point. Pure: no canvas, no React.
+
+import type { Space } from '../../model/inspect/follow';
+import type { PageTableView, StepState } from '../../model/inspect/state';
+import type { Table } from '../../model/lib/table';
+import { buildPyramid, type Pyramid } from '../shared/lod';
+
+export const LABEL_WIDTH = 132;
+export const LANE_HEIGHT = 30;
+export const LEVEL_HEIGHT = 13;
+export const BAND_GAP = 30;
+export const AXIS_HEIGHT = 14;
+
+export type LaneId = Space | `pt${1 | 2 | 3 | 4 | 5}` | 'gpupt';
+
+export interface Lane {
+  id: LaneId;
+  /** The address space its x axis is in (page-table rows share the iova axis; the GPU table its dma axis). */
+  space: Space;
+  title: string;
+  subtitle: string;
+  top: number;
+  height: number;
+  /** VT-d level for page-table rows. */
+  level?: number;
+}
+
+/** A table's rows as sorted runs with a pyramid, built once per state. */
+export interface Layer {
+  start: Float64Array;
+  pages: Float64Array;
+  length: number;
+  pyramid: Pyramid;
+}
+
+function layer(start: Float64Array, pages: Float64Array, length: number): Layer {
+  return { start, pages, length, pyramid: buildPyramid({ start, pages, length }) };
+}
+
+/** Rows of `t` in the order of `key` (for tables not already sorted by the lane's address). */
+function sortedLayer(t: Table<string>, key: string): { layer: Layer; order: Uint32Array } {
+  const k = t.cols[key]!;
+  const order = Uint32Array.from({ length: t.length }, (_, i) => i);
+  let sorted = true;
+  for (let i = 1; i < t.length && sorted; i++) sorted = k[i - 1]! <= k[i]!;
+  if (!sorted) order.sort((a, b) => k[a]! - k[b]!);
+  const pick = (c: Float64Array) => (sorted ? c : Float64Array.from(order, (i) => c[i]!));
+  return { layer: layer(pick(k), pick(t.cols.pages!), t.length), order };
+}
+
+/** Leaves of one VT-d level, and the table pages one level down (its non-leaf entries). */
+export interface LevelLayers {
+  leaves: Layer;
+  leafRows: Uint32Array;
+  tables: Layer;
+  tableRows: Uint32Array;
+}
+
+export function pageTableLevels(pt: PageTableView): Map<number, LevelLayers> {
+  const out = new Map<number, LevelLayers>();
+  const span = (level: number) => 512 ** (level - 1);
+  for (let level = 1; level <= pt.levels; level++) {
+    const leafRows: number[] = [];
+    for (let i = 0; i < pt.runs.length; i++) if (pt.runs.cols.level[i] === level) leafRows.push(i);
+    const tableRows: number[] = [];
+    // A table page of level l − 1 is one entry of level l: it covers 512 entries of its own level.
+    for (let i = 0; i < pt.tables.length; i++) if (pt.tables.cols.level[i] === level - 1) tableRows.push(i);
+    tableRows.sort((a, b) => pt.tables.cols.base[a]! - pt.tables.cols.base[b]!);
+    const lf = Uint32Array.from(leafRows);
+    const tb = Uint32Array.from(tableRows);
+    out.set(level, {
+      leaves: layer(
+        Float64Array.from(lf, (i) => pt.runs.cols.iova[i]!),
+        Float64Array.from(lf, (i) => pt.runs.cols.pages[i]!),
+        lf.length,
+      ),
+      leafRows: lf,
+      tables: layer(
+        Float64Array.from(tb, (i) => pt.tables.cols.base[i]!),
+        Float64Array.from(tb, () => 512 * span(level - 1)),
+        tb.length,
+      ),
+      tableRows: tb,
+    });
+  }
+  return out;
+}
+
+export interface Layers {
+  memslots: Layer;
+  vendorByGfn: Layer;
+  vendorRows: Uint32Array;
+  vmas: Layer;
+  vmaRows: Uint32Array;
+  dmasByIova: Layer;
+  dmasByVaddr: Layer;
+  dmaVaddrRows: Uint32Array;
+  allowed: Layer;
+  pins: Layer;
+  frames: Layer;
+  hostPins: Layer;
+  pt: Map<number, LevelLayers> | null;
+  gpuPt: Layer | null;
+  gpuIovad: Layer | null;
+}
+
+export function buildLayers(s: StepState): Layers {
+  const vmas = sortedLayer(s.vmas, 'vpfn');
+  const byVaddr = sortedLayer(s.dmas, 'vpfn');
+  const v = s.vendor;
+  const vendorTable = v ? (v.kind === 'kvmgt' ? v.entries : v.tracked) : null;
+  const vendor = vendorTable ? sortedLayer(vendorTable, 'gfn') : null;
+  const allowedPages = Float64Array.from(s.iovaList.cols.lo, (lo, i) => s.iovaList.cols.hi[i]! - lo + 1);
+  const gpuIovadPages = s.gpuIovad
+    ? Float64Array.from(s.gpuIovad.ranges.cols.lo, (lo, i) => s.gpuIovad!.ranges.cols.hi[i]! - lo + 1)
+    : null;
+  return {
+    memslots: layer(s.memslots.cols.gfn, s.memslots.cols.pages, s.memslots.length),
+    vendorByGfn: vendor?.layer ?? layer(new Float64Array(0), new Float64Array(0), 0),
+    vendorRows: vendor?.order ?? new Uint32Array(0),
+    vmas: vmas.layer,
+    vmaRows: vmas.order,
+    dmasByIova: layer(s.dmas.cols.iova, s.dmas.cols.pages, s.dmas.length),
+    dmasByVaddr: byVaddr.layer,
+    dmaVaddrRows: byVaddr.order,
+    allowed: layer(s.iovaList.cols.lo, allowedPages, s.iovaList.length),
+    pins: layer(s.pins.cols.iova, s.pins.cols.pages, s.pins.length),
+    frames: layer(s.frames.cols.pfn, s.frames.cols.pages, s.frames.length),
+    hostPins: layer(s.hostPins.cols.pfn, s.hostPins.cols.pages, s.hostPins.length),
+    pt: s.iommu ? pageTableLevels(s.iommu) : null,
+    gpuPt: s.gpu ? layer(s.gpu.runs.cols.iova, s.gpu.runs.cols.pages, s.gpu.runs.length) : null,
+    gpuIovad:
+      s.gpuIovad && gpuIovadPages ? layer(s.gpuIovad.ranges.cols.lo, gpuIovadPages, s.gpuIovad.ranges.length) : null,
+  };
+}
+
+/** The lanes a state needs, top to bottom, with their geometry. */
+export function lanes(s: StepState): Lane[] {
+  const out: Lane[] = [];
+  let y = 0;
+  const add = (id: LaneId, space: Space, title: string, subtitle: string, height: number, level?: number) => {
+    out.push({ id, space, title, subtitle, top: y, height, ...(level ? { level } : {}) });
+    y += height;
+  };
+  const gap = () => (y += BAND_GAP);
+  if (s.memslots.length > 0 || s.vendor) {
+    add('gpa', 'gpa', 'guest physical', s.memslots.length > 0 ? 'memslots · gfn' : 'gfn', LANE_HEIGHT);
+    gap();
+  }
+  add('hva', 'hva', 'QEMU virtual', 'VMAs · vaddr', LANE_HEIGHT);
+  gap();
+  add('iova', 'iova', 'VFIO iova', s.iommu ? 'vfio_dma · PTEs' : 'vfio_dma · vfio_pfn', LANE_HEIGHT);
+  if (s.iommu)
+    for (let level = s.iommu.levels; level >= 1; level--)
+      add(
+        `pt${level as 1 | 2 | 3 | 4 | 5}`,
+        'iova',
+        `L${level}`,
+        ['4 KiB', '2 MiB', '1 GiB', '512 GiB', '256 TiB'][level - 1]!,
+        LEVEL_HEIGHT,
+        level,
+      );
+  gap();
+  add('hpa', 'hpa', 'host physical', 'frames · pins', LANE_HEIGHT);
+  if (s.gpu) {
+    gap();
+    add('dma', 'dma', 'GPU DMA', `${s.gpu.id} · dma_addr`, LANE_HEIGHT);
+  }
+  return out;
+}
+
+export function totalHeight(ls: Lane[]): number {
+  const last = ls.at(-1);
+  return last ? last.top + last.height + AXIS_HEIGHT : 0;
+}
+
+/** The page range a lane's content spans (for "fit"), or null when it is empty. */
+export function contentOf(l: Layers, space: Space): [number, number] | null {
+  const parts: Layer[] = {
+    gpa: [l.memslots, l.vendorByGfn],
+    hva: [l.vmas],
+    iova: [l.dmasByIova, ...(l.pt ? [...l.pt.values()].map((x) => x.leaves) : [])],
+    hpa: [l.hostPins.length > 0 ? l.hostPins : l.frames],
+    dma: [l.gpuPt, l.gpuIovad].filter((x): x is Layer => x !== null),
+  }[space];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of parts) {
+    if (p.length === 0) continue;
+    lo = Math.min(lo, p.start[0]!);
+    // Sorted by start: the largest end is among the last few; take the true maximum.
+    for (let i = 0; i < p.length; i++) hi = Math.max(hi, p.start[i]! + p.pages[i]!);
+  }
+  return lo < hi ? [lo, hi] : null;
+}
+
+/** The row of a layer whose run holds page p, or −1. */
+export function rowAt(layer: Layer, p: number): number {
+  let lo = 0;
+  let hi = layer.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (layer.start[mid]! + layer.pages[mid]! <= p) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < layer.length && layer.start[lo]! <= p ? lo : -1;
+}
