@@ -8,6 +8,7 @@ import { GIB, guest, TIB, VADDR, type Backing } from './scenarios';
 import { naiveMapUnmapMs } from './naive';
 import { spawnSync } from 'node:child_process';
 import { VGPU_BENCH_VENDORS, vgpuWorkloadMs } from './vgpu';
+import { cliRun } from './cli';
 
 const RW = 3;
 const VGPU_OPERATIONS = 1_000_000;
@@ -139,6 +140,7 @@ const results = {
       ms: naiveMapUnmapMs(GIB, 'stride'),
     })),
   ],
+  cli: cliRun(7),
   vgpu: VGPU_BENCH_VENDORS.map((v, i) => vgpuIsolated(i, v.label)),
   heap: [
     heapPerChunk(GIB, 'stride'),

@@ -5,6 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 
 mkdirSync('bench-results', { recursive: true });
+// The CLI benchmark runs the built runner, as a user does.
+if (spawnSync(process.execPath, ['scripts/build-cli.mjs'], { stdio: 'inherit' }).status !== 0) process.exit(1);
 await build({
   entryPoints: ['bench/main.ts'],
   outfile: 'bench-results/bench.mjs',
@@ -32,6 +34,13 @@ const med = (label) => res.timings.find((t) => t.label.startsWith(label)).median
 for (const kind of ['contiguous memory', 'every page its own chunk (stride 2)']) {
   const ratio = med(`1 GiB, ${kind}, naive`) / med(`1 GiB, ${kind}, model`);
   console.log(`${ratio.toFixed(1).padStart(9)} ×  naive reference / model at 1 GiB, ${kind}`);
+}
+{
+  const c = res.cli;
+  const rss = c.peak_rss_bytes === null ? 'RSS not measured (no /usr/bin/time)' : `${(c.peak_rss_bytes / 1e6).toFixed(0)} MB peak RSS`;
+  console.log(
+    `${ms(c.median_ms).padStart(9)} ms median  (${c.runs} runs, ${ms(c.min_ms)}–${ms(c.max_ms)}), ${rss}, ${(c.output_bytes / 1e6).toFixed(0)} MB written, model alone ${ms(c.model_only_median_ms)} ms  ${c.label}`,
+  );
 }
 for (const v of res.vgpu) {
   console.log(

@@ -19,11 +19,20 @@ function logRows<K extends string>(
   sim.budget.spend(log.length * OUTPUT_ROW_UNITS, 'reporting the step');
   const fields = columns.map((c) => log.fields.indexOf(c.field));
   const maps = columns.map((c) => c.map ?? null);
-  return new RowList(columns, log.length, (i, c) => {
-    const v = log.at(i, fields[c]!);
-    const map = maps[c];
-    return map === null ? v : map!(v);
-  });
+  return new RowList(
+    columns,
+    log.length,
+    (i, c) => {
+      const v = log.at(i, fields[c]!);
+      const map = maps[c];
+      return map === null ? v : map!(v);
+    },
+    columns.map((_, c) => {
+      const f = fields[c]!;
+      const map = maps[c];
+      return map ? (i: number) => map(log.at(i, f)) : (i: number) => log.at(i, f);
+    }),
+  );
 }
 
 export function mapTrace(sim: Sim): Record<string, unknown> {

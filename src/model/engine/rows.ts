@@ -25,6 +25,8 @@ export class RowList {
     readonly length: number,
     /** The raw cell: row i, column c. */
     readonly cell: (i: number, c: number) => Cell,
+    /** The same cells a column at a time, for writers that walk half a million rows (one call per cell). */
+    readonly columnCells: ReadonlyArray<(i: number) => Cell> = columns.map((_, c) => (i: number) => cell(i, c)),
   ) {}
 
   get scalar(): boolean {
