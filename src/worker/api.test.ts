@@ -23,4 +23,27 @@ describe('the worker API', () => {
     expect(step.pin_chunk_count).toBe(262144);
     expect((step.pin_chunks as unknown[]).length).toBe(PAGE_LIST_LIMIT);
   });
+
+  it('copies no more than 100 KiB outside the transfer list in any reply, on every preset and step', () => {
+    const index = preset('index.json') as { presets: Array<{ file: string }> };
+    for (const p of index.presets) {
+      const api = createSimApi();
+      const info = api.load(preset(p.file), undefined, {});
+      expect(info.cloned).toBeLessThanOrEqual(100 * 1024);
+      const n = info.value.steps;
+      for (let from = 0; from < n; from += 100)
+        expect(api.steps(from, 100).cloned, p.file).toBeLessThanOrEqual(100 * 1024);
+      for (let k = 0; k <= n; k++) expect(api.state(k).cloned, `${p.file} step ${k}`).toBeLessThanOrEqual(100 * 1024);
+      expect(api.follow(n, 'iova', '0x1000').cloned).toBeLessThanOrEqual(100 * 1024);
+    }
+  });
+
+  it("names each function of a step's kernel path once and counts the calls", () => {
+    const api = createSimApi();
+    const info = api.load(preset('hot-unplug.json'), undefined, {}).value;
+    const steps = api.steps(0, info.steps).value;
+    for (const s of steps) expect(new Set(s.path).size).toBe(s.path.length);
+    const workload = steps.find((s) => s.op === 'VGPU_WORKLOAD')!;
+    expect(workload.calls).toBeGreaterThan(10 * workload.path.length);
+  });
 });

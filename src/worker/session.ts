@@ -20,9 +20,11 @@ export interface StepSummary {
   index: number;
   op: string;
   ret: StepRet;
-  /** The kernel entry and the functions the step went through. */
+  /** The kernel entry and the functions the step went through, each once in the order first called. */
   entry: string | null;
   path: string[];
+  /** How many calls the path had in all. */
+  calls: number;
   /** Why an errno came back, in kernel words. */
   reason: string | null;
   warnings: string[];
@@ -96,7 +98,10 @@ function summarize(index: number, r: StepResult): StepSummary {
     op: r.op,
     ret: r.ret,
     entry: explain.entry ?? null,
-    path: explain.path ?? [],
+    // Each function once, in first-call order: a workload's path repeats a few functions thousands of
+    // times, and the page says so with the count rather than carrying every call.
+    path: [...new Set(explain.path ?? [])],
+    calls: explain.path?.length ?? 0,
     reason: explain.reason ?? null,
     warnings: explain.warnings ?? [],
     skipped: r.skipped ?? null,

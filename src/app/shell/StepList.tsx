@@ -100,7 +100,7 @@ export function StepList() {
               Woke step {w.step + 1}, which returned {String(w.ret)}.
             </p>
           ))}
-          {cur.path.length > 0 && <code className="path">{pathText(cur.path)}</code>}
+          {cur.path.length > 0 && <code className="path">{pathText(cur.path, cur.calls)}</code>}
           {cur.brief && <p className="brief">{cur.brief}</p>}
         </div>
       )}

@@ -82,7 +82,7 @@ export function Timeline() {
           <>
             <code className="op">{current.op}</code> →{' '}
             <span className={`ret ${retText(current).bad ? 'bad' : ''}`}>{retText(current).text}</span>
-            {current.path.length > 0 && <code className="path">{pathText(current.path)}</code>}
+            {current.path.length > 0 && <code className="path">{pathText(current.path, current.calls)}</code>}
           </>
         ) : null}
       </div>

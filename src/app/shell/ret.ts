@@ -9,12 +9,8 @@ export function retText(s: StepSummary): { text: string; bad: boolean } {
   return { text: r === null ? 'done' : String(r), bad: false };
 }
 
-/**
- * The kernel path a step took, each function once in the order first called: a workload calls the same
- * few functions thousands of times, and the list of every call says less than the set of them.
- */
-export function pathText(path: readonly string[]): string {
-  const once = [...new Set(path)];
-  const text = once.join(' → ');
-  return once.length === path.length ? text : `${text} (${path.length.toLocaleString('en-US')} calls, each named once)`;
+/** The kernel path a step took: each function once in the order first called, and the calls in all. */
+export function pathText(path: readonly string[], calls: number): string {
+  const text = path.join(' → ');
+  return calls <= path.length ? text : `${text} (${calls.toLocaleString('en-US')} calls, each named once)`;
 }
