@@ -43,7 +43,8 @@ describe('the worker API', () => {
     const info = api.load(preset('hot-unplug.json'), undefined, {}).value;
     const steps = api.steps(0, info.steps).value;
     for (const s of steps) expect(new Set(s.path).size).toBe(s.path.length);
-    const workload = steps.find((s) => s.op === 'VGPU_WORKLOAD')!;
-    expect(workload.calls).toBeGreaterThan(10 * workload.path.length);
+    // The hot-unplug's UNMAP_DMA calls the vendor back for every pinned page.
+    const busiest = steps.reduce((a, b) => (b.calls > a.calls ? b : a));
+    expect(busiest.calls).toBeGreaterThan(10 * busiest.path.length);
   });
 });
