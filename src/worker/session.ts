@@ -11,6 +11,7 @@ import type { StepResult, StepRet } from '../model/engine/types';
 import { diffStates, type Changes } from '../model/inspect/diff';
 import { follow, type Chain, type Space } from '../model/inspect/follow';
 import { inspect, type StepState } from '../model/inspect/state';
+import { copyTables } from '../model/lib/table';
 import { CASE_SCHEMA, fileSchema } from '../model/scenario/schema';
 import { screenDocument } from '../model/scenario/screen';
 import { parseInput } from '../model/scenario/validate';
@@ -195,7 +196,7 @@ export class Session {
     const state = inspect(sim);
     const changes = this.shown ? diffStates(this.shown.state, state) : null;
     // The state handed out is moved to the page (its buffers detached here): the next diff needs a copy.
-    this.shown = { cursor: n, state: structuredClone(state) };
+    this.shown = { cursor: n, state: copyTables(state) };
     return { cursor: n, state, changes };
   }
 
@@ -214,6 +215,11 @@ export class Session {
     let stopped: string | null = null;
     const every = Math.max(8, Math.ceil(c.steps.length / 256));
     let work = 0;
+    // A checkpoint costs a copy of the whole simulation: with thousands of mappings that is far more than
+    // a step. Copies are taken only once the steps since the last one took as long as that copy did, so
+    // opening a case costs at most about twice running it, and a replay to any step no more than a copy.
+    let stepMs = 0;
+    let copyMs = 0;
     for (let i = from; i < c.steps.length; i++) {
       this.progress?.();
       const s = c.steps[i]!;
@@ -224,7 +230,9 @@ export class Session {
         continue;
       }
       const before = sim.budget.run.spent;
+      const t0 = performance.now();
       const o = executeStep(sim, s, i, this.refs);
+      stepMs += performance.now() - t0;
       this.refs[i] = refsOf(o.result);
       this.summaries[i] = summarize(i, o.result);
       stopped = o.stop;
@@ -239,9 +247,12 @@ export class Session {
       }
       work += sim.budget.run.spent - before;
       // A checkpoint every few steps, and after any step that did much work (a 1 TiB MAP_DMA).
-      if ((i + 1) % every === 0 || work > 1 << 20) {
+      if (((i + 1) % every === 0 && stepMs >= copyMs) || work > 1 << 20) {
+        const t1 = performance.now();
         this.checkpoints.set(i + 1, cloneSim(sim, this.freshBudget(sim)));
+        copyMs = performance.now() - t1;
         work = 0;
+        stepMs = 0;
       }
     }
     if (stopped === null) {

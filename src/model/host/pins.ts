@@ -3,6 +3,7 @@
 // first domain, as vfio_unmap_unpin does) plus one per vfio_pfn. Reserved frames are never pinned.
 // Extents, not pages: a 1 TiB guest on 2 MiB pages is half a million runs, swept in sorted typed arrays.
 
+import { sortIntegers } from '../lib/radix';
 import type { VfioIommu } from '../vfio/iommu';
 
 /** Sorted, merged runs of host frames with at least one pin: run i is pfn[i] .. pfn[i] + npages[i] − 1. */
@@ -26,7 +27,7 @@ class Numbers {
     this.data[this.length++] = v;
   }
   sorted(): Float64Array {
-    return this.data.subarray(0, this.length).sort();
+    return sortIntegers(this.data.subarray(0, this.length));
   }
 }
 

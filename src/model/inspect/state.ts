@@ -7,7 +7,7 @@
 import type { IommuDomain } from '../iommu/core';
 import type { IovaDomain } from '../iommu/iova';
 import { next, type RbNode } from '../lib/rbtree';
-import { TableBuilder, emptyTable, type Table } from '../lib/table';
+import { TableBuilder, copyTables, emptyTable, type Table } from '../lib/table';
 import type { Sim } from '../engine/sim';
 import { hostPinExtents } from '../host/pins';
 import type { GvtDma } from '../mdev/kvmgt';
@@ -192,6 +192,8 @@ function pinRuns(sim: Sim): Table<'iova' | 'pfn' | 'pages' | 'ref'> {
 }
 
 /** Host frames by what backs each region of QEMU's address space, in pfn order (regions merged). */
+const unitsBySlots = new WeakMap<object, Table<'pfn' | 'pages' | 'kind'>>();
+
 function frameRuns(sim: Sim): Table<'pfn' | 'pages' | 'kind'> {
   const lists: Array<Table<'pfn' | 'pages' | 'kind'>> = [];
   for (const r of sim.memory.regions) {
@@ -206,9 +208,19 @@ function frameRuns(sim: Sim): Table<'pfn' | 'pages' | 'kind'> {
             : FRAME_HUGE_1G
           : FRAME_RAM;
     if (r.slots) {
-      // Unit k sits at slot P[k]; slots in order are the units in pfn order.
-      const slots = Uint32Array.from(r.slots).sort();
-      for (const slot of slots) b.push(r.firstPfn + 2 * slot * r.unitPages, r.unitPages, kind);
+      // The layout never changes after the environment is built, and every checkpoint shares its slots:
+      // the sorted list is made once per layout (a copy goes out, as the reply moves its arrays away).
+      let units = unitsBySlots.get(r.slots);
+      if (!units) {
+        const u = new TableBuilder(['pfn', 'pages', 'kind'] as const);
+        // Unit k sits at slot P[k]; slots in order are the units in pfn order.
+        const slots = Uint32Array.from(r.slots).sort();
+        for (const slot of slots) u.push(r.firstPfn + 2 * slot * r.unitPages, r.unitPages, kind);
+        units = u.build();
+        unitsBySlots.set(r.slots, units);
+      }
+      lists.push(copyTables(units));
+      continue;
     } else if (r.layout === 'stride' && r.stride > 1) {
       for (let k = 0; k < r.npages; k++) b.push(r.firstPfn + r.stride * k, 1, kind);
     } else b.push(r.firstPfn, r.npages, kind);

@@ -61,3 +61,13 @@ export function buffersOf(v: unknown, out: Set<ArrayBuffer> = new Set()): ArrayB
   }
   return [...out];
 }
+
+/** A copy of v whose typed arrays are copies too (what a reply keeps after moving the originals away). */
+export function copyTables<T>(v: T): T {
+  if (!v || typeof v !== 'object') return v;
+  if (ArrayBuffer.isView(v)) return (v as unknown as Float64Array).slice() as unknown as T;
+  if (Array.isArray(v)) return v.map(copyTables) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = copyTables(x);
+  return out as T;
+}

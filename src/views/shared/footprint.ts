@@ -7,6 +7,7 @@
 import type { Space } from '../../model/inspect/follow';
 import type { StepState } from '../../model/inspect/state';
 import type { Selection } from '../../state/selection';
+import { argsort, gather } from './arrays';
 
 export const SPACES: readonly Space[] = ['gpa', 'hva', 'iova', 'hpa', 'dma'];
 
@@ -78,16 +79,12 @@ function mappings(s: StepState): Mapping[] {
     // No host IOMMU: the device's dma_addr is the host physical address.
     const e = v.kind === 'kvmgt' ? v.entries.cols : v.tracked.cols;
     const n = v.kind === 'kvmgt' ? v.entries.length : v.tracked.length;
-    const sorted = sortedBy(e.dma, n);
-    const pick = (c: Float64Array) => Float64Array.from(sorted, (i) => c[i]!);
-    out.push(mapping('dma', 'hpa', pick(e.dma), pick(e.dma), pick(e.pages), n));
+    const sorted = argsort(e.dma, n);
+    const dma = gather(e.dma, sorted);
+    out.push(mapping('dma', 'hpa', dma, dma, gather(e.pages, sorted), n));
   }
   cache.set(s, out);
   return out;
-}
-
-function sortedBy(key: Float64Array, n: number): Uint32Array {
-  return Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => key[a]! - key[b]!);
 }
 
 /** First row ending after page p in rows sorted by start (binary search). */
@@ -105,7 +102,7 @@ function firstEndingAfter(start: (i: number) => number, pages: (i: number) => nu
 /** The image of ranges under the mapping, forward (src → dst) or back. */
 function carry(m: Mapping, ranges: PageRanges, forward: boolean, out: Array<[number, number]>): void {
   let order: Uint32Array | null = null;
-  if (!forward) order = m.byDst ??= sortedBy(m.dst, m.length);
+  if (!forward) order = m.byDst ??= argsort(m.dst, m.length);
   const key = forward ? m.src : m.dst;
   const val = forward ? m.dst : m.src;
   const at = (i: number) => (order ? order[i]! : i);

@@ -1,7 +1,10 @@
 // Level of detail for sorted runs of pages: the runs themselves, then coarser levels where the runs that
 // fall in one aligned bucket are merged into one group with a count. A frame draws the level whose
 // buckets are narrower than a pixel, so it visits about as many groups as there are pixels, however
-// many runs there are (a 1 TiB guest has half a million). Built once per step, read every frame.
+// many runs there are (a 1 TiB guest has half a million). A level is built the first time a frame needs
+// it (one pass over a finer level) and kept for the step.
+
+import { iota } from './arrays';
 
 export interface Runs {
   length: number;
@@ -21,6 +24,7 @@ export interface Level {
   count: Uint32Array;
 }
 
+/** The runs and the coarser levels built so far: a level is built the first time a frame asks for it. */
 export interface Pyramid {
   levels: Level[];
 }
@@ -33,58 +37,80 @@ function raw(r: Runs): Level {
     length: r.length,
     start: r.start.subarray(0, r.length),
     end,
-    first: Uint32Array.from({ length: r.length }, (_, i) => i),
+    first: iota(r.length),
     count: new Uint32Array(r.length).fill(1),
   };
 }
 
-/** Merges the groups of `l` that meet in one bucket of `bucket` pages. */
+/** Merges the groups of `l` that meet in one bucket of `bucket` pages (a power of 4: 1 / bucket is exact). */
 function coarser(l: Level, bucket: number): Level {
-  const start = new Float64Array(l.length);
-  const end = new Float64Array(l.length);
-  const first = new Uint32Array(l.length);
-  const count = new Uint32Array(l.length);
+  const len = l.length;
+  const start = new Float64Array(len);
+  const end = new Float64Array(len);
+  const first = new Uint32Array(len);
+  const count = new Uint32Array(len);
+  const inv = 1 / bucket;
+  const ls = l.start;
+  const le = l.end;
+  const lc = l.count;
   let n = -1;
-  for (let i = 0; i < l.length; i++) {
-    const s = l.start[i]!;
-    if (n >= 0 && Math.floor(s / bucket) <= Math.floor((end[n]! - 1) / bucket)) {
-      end[n] = Math.max(end[n]!, l.end[i]!);
-      count[n]! += l.count[i]!;
+  let curEnd = 0;
+  let lastBucket = -1;
+  for (let i = 0; i < len; i++) {
+    const s = ls[i]!;
+    if (n >= 0 && Math.floor(s * inv) <= lastBucket) {
+      if (le[i]! > curEnd) {
+        curEnd = le[i]!;
+        end[n] = curEnd;
+        lastBucket = Math.floor((curEnd - 1) * inv);
+      }
+      count[n]! += lc[i]!;
       continue;
     }
     n++;
     start[n] = s;
-    end[n] = l.end[i]!;
+    curEnd = le[i]!;
+    end[n] = curEnd;
+    lastBucket = Math.floor((curEnd - 1) * inv);
     first[n] = l.first[i]!;
-    count[n] = l.count[i]!;
+    count[n] = lc[i]!;
   }
-  const len = n + 1;
+  const k = n + 1;
   return {
     bucket,
-    length: len,
-    start: start.slice(0, len),
-    end: end.slice(0, len),
-    first: first.slice(0, len),
-    count: count.slice(0, len),
+    length: k,
+    start: start.subarray(0, k),
+    end: end.subarray(0, k),
+    first: first.subarray(0, k),
+    count: count.subarray(0, k),
   };
 }
 
 export function buildPyramid(r: Runs): Pyramid {
-  const levels = [raw(r)];
-  // Buckets of 4, 16, 64 … pages, until one group is left or the buckets outgrow a 57-bit space.
-  for (let bucket = 4; levels.at(-1)!.length > 1 && bucket <= 2 ** 46; bucket *= 4) {
-    const next = coarser(levels.at(-1)!, bucket);
-    if (next.length < levels.at(-1)!.length) levels.push(next);
-    else levels.at(-1)!.bucket = Math.max(levels.at(-1)!.bucket, bucket);
-  }
-  return { levels };
+  return { levels: [raw(r)] };
 }
 
-/** The level to draw at `pagesPerPx`: the coarsest whose buckets are no wider than a pixel. */
+/** Buckets are 4, 16, 64 … pages, up to a 57-bit space. */
+const MAX_BUCKET = 2 ** 46;
+
+/**
+ * The level to draw at `pagesPerPx`: groups of the coarsest power-of-4 bucket no wider than a pixel. Built
+ * from the finest level already there on first use (one pass over it), then kept.
+ */
 export function levelFor(p: Pyramid, pagesPerPx: number): Level {
-  let pick = p.levels[0]!;
-  for (const l of p.levels) if (l.bucket <= pagesPerPx) pick = l;
-  return pick;
+  let bucket = 0;
+  for (let b = 4; b <= pagesPerPx && b <= MAX_BUCKET; b *= 4) bucket = b;
+  let from = p.levels[0]!;
+  for (const l of p.levels) {
+    if (l.bucket === bucket) return l;
+    if (l.bucket < bucket && l.bucket >= from.bucket) from = l;
+  }
+  if (bucket === 0 || from.length <= 1) return from;
+  const next = coarser(from, bucket);
+  // Kept in bucket order, so the finest level below any bucket is easy to find.
+  p.levels.push(next);
+  p.levels.sort((a, b) => a.bucket - b.bucket);
+  return next;
 }
 
 /** First group ending after `page` (binary search). */

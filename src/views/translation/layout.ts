@@ -5,6 +5,7 @@
 import type { Space } from '../../model/inspect/follow';
 import type { PageTableView, StepState } from '../../model/inspect/state';
 import type { Table } from '../../model/lib/table';
+import { argsort, gather } from '../shared/arrays';
 import { buildPyramid, type Pyramid } from '../shared/lod';
 
 export const LABEL_WIDTH = 132;
@@ -42,12 +43,8 @@ function layer(start: Float64Array, pages: Float64Array, length: number): Layer 
 /** Rows of `t` in the order of `key` (for tables not already sorted by the lane's address). */
 function sortedLayer(t: Table<string>, key: string): { layer: Layer; order: Uint32Array } {
   const k = t.cols[key]!;
-  const order = Uint32Array.from({ length: t.length }, (_, i) => i);
-  let sorted = true;
-  for (let i = 1; i < t.length && sorted; i++) sorted = k[i - 1]! <= k[i]!;
-  if (!sorted) order.sort((a, b) => k[a]! - k[b]!);
-  const pick = (c: Float64Array) => (sorted ? c : Float64Array.from(order, (i) => c[i]!));
-  return { layer: layer(pick(k), pick(t.cols.pages!), t.length), order };
+  const order = argsort(k, t.length);
+  return { layer: layer(gather(k, order), gather(t.cols.pages!, order), t.length), order };
 }
 
 /** Leaves of one VT-d level, and the table pages one level down (its non-leaf entries). */
@@ -58,33 +55,38 @@ export interface LevelLayers {
   tableRows: Uint32Array;
 }
 
+const levelsOf = new WeakMap<PageTableView, Map<number, LevelLayers>>();
+
+/** Each level's leaves and table pages as layers; built once per page table (the map and the table view share it). */
 export function pageTableLevels(pt: PageTableView): Map<number, LevelLayers> {
+  const hit = levelsOf.get(pt);
+  if (hit) return hit;
   const out = new Map<number, LevelLayers>();
   const span = (level: number) => 512 ** (level - 1);
+  const { level: leafLevel } = pt.runs.cols;
+  const { level: tableLevel, base } = pt.tables.cols;
   for (let level = 1; level <= pt.levels; level++) {
-    const leafRows: number[] = [];
-    for (let i = 0; i < pt.runs.length; i++) if (pt.runs.cols.level[i] === level) leafRows.push(i);
-    const tableRows: number[] = [];
+    let nl = 0;
+    for (let i = 0; i < pt.runs.length; i++) if (leafLevel[i] === level) nl++;
+    const leafRows = new Uint32Array(nl);
+    for (let i = 0, k = 0; i < pt.runs.length; i++) if (leafLevel[i] === level) leafRows[k++] = i;
     // A table page of level l − 1 is one entry of level l: it covers 512 entries of its own level.
-    for (let i = 0; i < pt.tables.length; i++) if (pt.tables.cols.level[i] === level - 1) tableRows.push(i);
-    tableRows.sort((a, b) => pt.tables.cols.base[a]! - pt.tables.cols.base[b]!);
-    const lf = Uint32Array.from(leafRows);
-    const tb = Uint32Array.from(tableRows);
+    let nt = 0;
+    for (let i = 0; i < pt.tables.length; i++) if (tableLevel[i] === level - 1) nt++;
+    const rows = new Uint32Array(nt);
+    for (let i = 0, k = 0; i < pt.tables.length; i++) if (tableLevel[i] === level - 1) rows[k++] = i;
+    const bases = gather(base, rows);
+    const order = argsort(bases, nt);
+    const tableRows = new Uint32Array(nt);
+    for (let i = 0; i < nt; i++) tableRows[i] = rows[order[i]!]!;
     out.set(level, {
-      leaves: layer(
-        Float64Array.from(lf, (i) => pt.runs.cols.iova[i]!),
-        Float64Array.from(lf, (i) => pt.runs.cols.pages[i]!),
-        lf.length,
-      ),
-      leafRows: lf,
-      tables: layer(
-        Float64Array.from(tb, (i) => pt.tables.cols.base[i]!),
-        Float64Array.from(tb, () => 512 * span(level - 1)),
-        tb.length,
-      ),
-      tableRows: tb,
+      leaves: layer(gather(pt.runs.cols.iova, leafRows), gather(pt.runs.cols.pages, leafRows), nl),
+      leafRows,
+      tables: layer(gather(bases, order), new Float64Array(nt).fill(512 * span(level - 1)), nt),
+      tableRows,
     });
   }
+  levelsOf.set(pt, out);
   return out;
 }
 
@@ -106,15 +108,22 @@ export interface Layers {
   gpuIovad: Layer | null;
 }
 
+/** hi − lo + 1 for ranges written as [lo, hi]. */
+function inclusiveLengths(lo: Float64Array, hi: Float64Array, n: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = hi[i]! - lo[i]! + 1;
+  return out;
+}
+
 export function buildLayers(s: StepState): Layers {
   const vmas = sortedLayer(s.vmas, 'vpfn');
   const byVaddr = sortedLayer(s.dmas, 'vpfn');
   const v = s.vendor;
   const vendorTable = v ? (v.kind === 'kvmgt' ? v.entries : v.tracked) : null;
   const vendor = vendorTable ? sortedLayer(vendorTable, 'gfn') : null;
-  const allowedPages = Float64Array.from(s.iovaList.cols.lo, (lo, i) => s.iovaList.cols.hi[i]! - lo + 1);
+  const allowedPages = inclusiveLengths(s.iovaList.cols.lo, s.iovaList.cols.hi, s.iovaList.length);
   const gpuIovadPages = s.gpuIovad
-    ? Float64Array.from(s.gpuIovad.ranges.cols.lo, (lo, i) => s.gpuIovad!.ranges.cols.hi[i]! - lo + 1)
+    ? inclusiveLengths(s.gpuIovad.ranges.cols.lo, s.gpuIovad.ranges.cols.hi, s.gpuIovad.ranges.length)
     : null;
   return {
     memslots: layer(s.memslots.cols.gfn, s.memslots.cols.pages, s.memslots.length),
