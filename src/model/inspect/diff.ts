@@ -65,11 +65,9 @@ export function diffSegments(a: Segments, b: Segments): Ranges {
       continue;
     }
     // The next place where either side starts or ends a run.
-    const edges = [
-      aIn ? a.start[i]! + a.pages[i]! : i < a.length ? a.start[i]! : Infinity,
-      bIn ? b.start[j]! + b.pages[j]! : j < b.length ? b.start[j]! : Infinity,
-    ];
-    const end = Math.min(edges[0]!, edges[1]!);
+    const aEdge = aIn ? a.start[i]! + a.pages[i]! : i < a.length ? a.start[i]! : Infinity;
+    const bEdge = bIn ? b.start[j]! + b.pages[j]! : j < b.length ? b.start[j]! : Infinity;
+    const end = Math.min(aEdge, bEdge);
     if (aIn && bIn) {
       if (!same(a, i, b, j)) emit(x, end, CHANGED);
     } else emit(x, end, aIn ? REMOVED : ADDED);

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { expect } from 'vitest';
-import { sortIntegers } from './radix';
+import { sortIntegers, sortPairs } from './radix';
 
 test.prop([
   fc.array(
@@ -15,4 +15,27 @@ test.prop([
   const a = Float64Array.from(odd === null ? values : [...values, odd]);
   const expected = Float64Array.from(a).sort();
   expect(sortIntegers(a)).toEqual(expected);
+});
+
+test.prop([
+  fc.oneof(
+    ...[
+      [1, 100],
+      [4096, 6000],
+    ].map(([minLength, maxLength]) =>
+      fc.array(fc.tuple(fc.oneof(fc.nat(70000), fc.integer({ min: 0, max: 2 ** 53 - 1 })), fc.nat()), {
+        minLength,
+        maxLength,
+      }),
+    ),
+  ),
+  fc.option(fc.oneof(fc.constant(-1), fc.constant(0.5))),
+])('sorts pairs by key, stable, as an index sort does', (pairs, odd) => {
+  const all = odd === null ? pairs : [...pairs, [odd, 7] as [number, number]];
+  const expected = all.map((p, i) => [p, i] as const).sort((x, y) => x[0][0] - y[0][0] || x[1] - y[1]);
+  const keys = Float64Array.from(all, (p) => p[0]);
+  const vals = Float64Array.from(all, (p) => p[1]);
+  sortPairs(keys, vals);
+  expect(Array.from(keys)).toEqual(expected.map((e) => e[0][0]));
+  expect(Array.from(vals)).toEqual(expected.map((e) => e[0][1]));
 });

@@ -9,6 +9,7 @@ export interface Table<K extends string> {
 
 export class TableBuilder<K extends string> {
   private data: Float64Array[];
+  private readonly column = {} as Record<K, number>;
   length = 0;
 
   constructor(
@@ -16,6 +17,7 @@ export class TableBuilder<K extends string> {
     capacity = 64,
   ) {
     this.data = keys.map(() => new Float64Array(capacity));
+    keys.forEach((k, i) => (this.column[k] = i));
   }
 
   /** Appends one row: values in the order of `keys`. */
@@ -33,12 +35,12 @@ export class TableBuilder<K extends string> {
 
   /** The value of column `key` in the last row pushed. */
   last(key: K): number {
-    return this.data[this.keys.indexOf(key)]![this.length - 1]!;
+    return this.data[this.column[key]]![this.length - 1]!;
   }
 
   /** Changes column `key` of the last row pushed (a run grows). */
   setLast(key: K, v: number): void {
-    this.data[this.keys.indexOf(key)]![this.length - 1] = v;
+    this.data[this.column[key]]![this.length - 1] = v;
   }
 
   build(): Table<K> {

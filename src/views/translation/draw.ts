@@ -53,6 +53,11 @@ function eachVisible(
 
 const PTE_COLOR: Record<number, keyof Palette> = { 1: 'pte4k', 2: 'pte2m', 3: 'pte1g' };
 
+/**
+ * Fills a layer's visible groups. Groups that touch on screen and have one colour become one rectangle,
+ * and the fill style is set only when the colour changes: a zoomed-out 1 TiB lane is a few rectangles,
+ * not one per pixel.
+ */
 function fillLayer(
   ctx: Ctx,
   layer: Layer,
@@ -62,10 +67,27 @@ function fillLayer(
   h: number,
   color: (row: number) => string,
 ): void {
+  let style = '';
+  let runColor = '';
+  let runX0 = 0;
+  let runX1 = -Infinity;
+  const flush = () => {
+    if (runX1 === -Infinity) return;
+    if (runColor !== style) ctx.fillStyle = style = runColor;
+    ctx.fillRect(runX0, y, runX1 - runX0, h);
+  };
   eachVisible(layer, v, width, (x0, x1, first) => {
-    ctx.fillStyle = color(first);
-    ctx.fillRect(x0, y, x1 - x0, h);
+    const c = color(first);
+    if (c === runColor && x0 <= runX1 + 0.5) {
+      if (x1 > runX1) runX1 = x1;
+      return;
+    }
+    flush();
+    runColor = c;
+    runX0 = x0;
+    runX1 = x1;
   });
+  flush();
 }
 
 /** Outlines the ranges of one space that are visible in a lane. */
@@ -167,7 +189,11 @@ function drawChain(ctx: Ctx, p: Palette, sc: Scene, view: Record<Space, Viewport
   return points.length;
 }
 
-/** Bands between two lanes: for each visible group of `layer`, a quad from its span above to its image below. */
+/**
+ * Bands between two lanes: for each visible group of `layer`, a quad from its span above to its image
+ * below. Consecutive groups whose images continue each other (one contiguous translation cut into many
+ * runs) are drawn as one quad.
+ */
 function drawBands(
   ctx: Ctx,
   layer: Layer,
@@ -181,25 +207,47 @@ function drawBands(
 ): void {
   ctx.fillStyle = color;
   let drawn = 0;
-  eachVisible(layer, fromView, width, (x0, x1, first, count) => {
-    // A band per group; a group of many scattered runs points at its first run's place.
-    if (drawn++ > 4000) return;
-    const pages = count === 1 ? layer.pages[first]! : (x1 - x0) * fromView.scale;
-    const t0 = xOf(toView, target(first));
-    const t1 = xOf(toView, target(first) + pages);
-    if ((t0 < -10 && t1 < -10) || (t0 > width + 10 && t1 > width + 10)) {
+  // The quad being grown: its top span and its image's span.
+  let a0 = 0;
+  let a1 = -Infinity;
+  let b0 = 0;
+  let b1 = 0;
+  const flush = () => {
+    if (a1 === -Infinity) return;
+    const right = a1;
+    a1 = -Infinity;
+    if ((b0 < -10 && b1 < -10) || (b0 > width + 10 && b1 > width + 10)) {
       // The image is off screen: a short stub says the band leaves the view.
-      ctx.fillRect(x0, yFrom, Math.max(1, x1 - x0), 4);
+      ctx.fillRect(a0, yFrom, Math.max(1, right - a0), 4);
       return;
     }
     ctx.beginPath();
-    ctx.moveTo(x0, yFrom);
-    ctx.lineTo(x1, yFrom);
-    ctx.lineTo(Math.max(t1, t0 + 1), yTo);
-    ctx.lineTo(t0, yTo);
+    ctx.moveTo(a0, yFrom);
+    ctx.lineTo(right, yFrom);
+    ctx.lineTo(Math.max(b1, b0 + 1), yTo);
+    ctx.lineTo(b0, yTo);
     ctx.closePath();
     ctx.fill();
+  };
+  eachVisible(layer, fromView, width, (x0, x1, first, count) => {
+    // A band per group; a group of many scattered runs points at its first run's place.
+    if (drawn > 4000) return;
+    const pages = count === 1 ? layer.pages[first]! : (x1 - x0) * fromView.scale;
+    const t0 = xOf(toView, target(first));
+    const t1 = xOf(toView, target(first) + pages);
+    if (a1 !== -Infinity && x0 <= a1 + 0.5 && Math.abs(t0 - b1) <= 0.5) {
+      a1 = Math.max(a1, x1);
+      b1 = t1;
+      return;
+    }
+    flush();
+    drawn++;
+    a0 = x0;
+    a1 = x1;
+    b0 = t0;
+    b1 = t1;
   });
+  flush();
 }
 
 function axis(ctx: Ctx, p: Palette, v: Viewport, width: number, y: number): void {
