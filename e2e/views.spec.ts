@@ -92,7 +92,11 @@ test.describe('each view renders each preset at its last step', () => {
       };
       await expect(map(page)).toHaveAttribute(
         'aria-label',
-        new RegExp(`: ${lanesOf(s).map((sp) => names[sp]).join(', ')}\\.`),
+        new RegExp(
+          `: ${lanesOf(s)
+            .map((sp) => names[sp])
+            .join(', ')}\\.`,
+        ),
       );
       const pt = s.iommu ?? s.gpu;
       if (pt) {
@@ -107,7 +111,8 @@ test.describe('each view renders each preset at its last step', () => {
       await expect(page.getByTestId('dma-tree-node')).toHaveCount(Math.min(127, s.dmaTree.size));
       if (s.vendor?.kind === 'kvmgt')
         await expect(page.getByTestId('vendor-view')).toContainText(`(${count(s.vendor.entries.length)} entries`);
-      else if (s.vendor) await expect(page.getByTestId('vendor-view')).toContainText(`2016 design: ${s.vendor.strategy}`);
+      else if (s.vendor)
+        await expect(page.getByTestId('vendor-view')).toContainText(`2016 design: ${s.vendor.strategy}`);
       else await expect(page.getByText('No vGPU vendor driver in this scenario.')).toBeVisible();
       if (s.gpuIovad)
         await expect(page.getByTestId('gpu-iovad')).toContainText(`${count(s.gpuIovad.ranges.length)} ranges`);
@@ -190,7 +195,9 @@ test.describe('follow an address', () => {
     await page.locator('#follow-addr').fill('0x' + addr.toString(16));
     await page.locator('#follow-addr').press('Enter');
     await chainIsTheModels(page, chain);
-    await expect(page.getByTestId('page-table-view')).toContainText(`Table pages at iova ${hexPage(Number(addr >> 12n))}`);
+    await expect(page.getByTestId('page-table-view')).toContainText(
+      `Table pages at iova ${hexPage(Number(addr >> 12n))}`,
+    );
     // Stepping back follows the same address again at that step.
     await page.keyboard.press('Home');
     await chainIsTheModels(page, model.follow(0, 'iova', addr));
@@ -212,6 +219,14 @@ test.describe('follow an address', () => {
     await page.locator('#follow-addr').fill('0x' + addr.toString(16));
     await page.getByRole('button', { name: 'Follow', exact: true }).click();
     await chainIsTheModels(page, chain);
+    // A selection made after the follow is the user's: stepping follows the address again and keeps it.
+    const other = hexPage(s.vendor.entries.cols.gfn[0]!);
+    await page.getByTestId('vendor-view').locator('tbody tr', { hasText: other }).first().click();
+    await page.mouse.move(0, 0);
+    await expect(page.getByTestId('selection')).toContainText(`gvt_dma at gfn ${other}`);
+    await page.keyboard.press('Home');
+    await chainIsTheModels(page, model.follow(0, 'gpa', addr));
+    await expect(page.getByTestId('selection')).toContainText(`gvt_dma at gfn ${other}`);
   });
 
   test('what is not an address is said so, and the chain shown before stays', async ({ page }) => {

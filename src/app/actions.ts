@@ -3,7 +3,7 @@
 // Errors become a message; the scenario and state already shown stay.
 
 import { VENDOR_CONFIGS, withVendor } from '../model/mdev/configs';
-import type { Space } from '../model/inspect/follow';
+import type { Chain, Space } from '../model/inspect/follow';
 import { useSelection } from '../state/selection';
 import { useSession, type Edit } from '../state/session';
 import { useAppStore, type PresetEntry } from '../state/store';
@@ -148,6 +148,7 @@ async function pump(): Promise<void> {
       const reply = await sim().session('state', cursor);
       useSession.getState().set({ state: reply.state, changes: reply.changes, shown: reply.cursor });
       void ensureSummaries(reply.cursor - 50, reply.cursor + 50);
+      void refollow();
     }
   } catch (e) {
     failed('Stepping', e);
@@ -242,6 +243,22 @@ export async function undo(): Promise<void> {
   }
 }
 
+let followSeq = 0;
+
+/**
+ * Asks the worker for the chain of `addr` at the step shown. A step that changes while the question is
+ * out is asked again, and a newer follow wins over an older reply: the chain is always the shown step's.
+ */
+async function chainAtShown(space: Space, hex: string): Promise<Chain | null> {
+  const seq = ++followSeq;
+  for (;;) {
+    const at = useSession.getState().shown;
+    const chain = await sim().session('follow', at, space, hex);
+    if (seq !== followSeq) return null;
+    if (useSession.getState().shown === at) return chain;
+  }
+}
+
 /** Follows an address through every translation at the shown step. */
 export async function followAddress(space: Space, addr: string): Promise<void> {
   const sel = useSelection.getState();
@@ -255,13 +272,27 @@ export async function followAddress(space: Space, addr: string): Promise<void> {
     });
   }
   try {
-    const chain = await sim().session('follow', useSession.getState().shown, space, '0x' + value.toString(16));
     const hex = '0x' + value.toString(16);
+    const chain = await chainAtShown(space, hex);
+    if (!chain) return;
     // The followed page becomes the selection, so every view shows where it lands.
     useSelection.getState().set({
       follow: { space, addr: hex, chain, error: null },
       pinned: { space, lo: Number(value >> 12n), pages: 1, label: `the followed ${space} ${hex}` },
     });
+  } catch (e) {
+    failed('Following the address', e);
+  }
+}
+
+/** The followed address's chain at the step now shown (the selection is left as the user made it). */
+async function refollow(): Promise<void> {
+  const f = useSelection.getState().follow;
+  if (!f?.chain) return;
+  try {
+    const chain = await chainAtShown(f.space, f.addr);
+    if (chain && useSelection.getState().follow?.addr === f.addr)
+      useSelection.getState().set({ follow: { ...f, chain } });
   } catch (e) {
     failed('Following the address', e);
   }

@@ -1,7 +1,7 @@
 // The inspector: what is selected and where it lands in every address space, and an address followed
 // through every translation — memslot, vfio_dma, the IOMMU page table level by level, the vendor's entry,
 // the GPU's DMA domain — written out as the kernel would walk it.
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { Space } from '../../model/inspect/follow';
 import type { WalkStep } from '../../model/iommu/vtd/table';
 import { activeSelection, useSelection } from '../../state/selection';
@@ -59,13 +59,7 @@ export function Inspector() {
   const pinned = useSelection((s) => s.pinned);
   const follow = useSelection((s) => s.follow);
   const state = useSession((s) => s.state);
-  const shown = useSession((s) => s.shown);
   const [space, setSpace] = useState<Space>('iova');
-  // A followed address is followed again at every step.
-  useEffect(() => {
-    const f = useSelection.getState().follow;
-    if (f?.chain) void followAddress(f.space, f.addr);
-  }, [shown]);
   const [addr, setAddr] = useState('');
   const fp = selectionFootprint(state, selection);
 

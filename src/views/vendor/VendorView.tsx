@@ -12,16 +12,19 @@ const ROWS = 12;
 export function VendorView() {
   const state = useSession((s) => s.state);
   const selection = useSelection(activeSelection);
+  const pinned = useSelection((s) => s.pinned);
   const v = state?.vendor;
   if (!state || !v) return <p className="muted">No vGPU vendor driver in this scenario.</p>;
   const fp = selectionFootprint(state, selection);
+  // Rows are ordered by the pinned selection only: rows that moved on hover would jump under the pointer.
+  const pinnedFp = selectionFootprint(state, pinned);
   const selectGfn = (gfn: number, pages: number, label: string, pin: boolean) =>
     useSelection.getState().set({ [pin ? 'pinned' : 'hover']: { space: 'gpa', lo: gfn, pages, label } });
   if (v.kind === 'kvmgt') {
     const e = v.entries.cols;
     const hit = (i: number) => !!fp && overlaps(fp.gpa, e.gfn[i]!, e.pages[i]!);
     const shown = [...Array(v.entries.length).keys()]
-      .filter((i) => hit(i))
+      .filter((i) => !!pinnedFp && overlaps(pinnedFp.gpa, e.gfn[i]!, e.pages[i]!))
       .concat([...Array(v.entries.length).keys()])
       .slice(0, ROWS);
     const rows = [...new Set(shown)];
