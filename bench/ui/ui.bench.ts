@@ -86,18 +86,23 @@ async function stepTo(page: Page, n: number): Promise<void> {
   await expect(page.locator('#map-canvas')).toHaveAttribute('data-step', String(n), { timeout: 60_000 });
 }
 
-/** Heap used by the page and by every worker, through the DevTools protocol. */
+/**
+ * Heap used by the page and by every worker, through the DevTools protocol: the JS heap plus the backing
+ * stores of ArrayBuffers (where the typed arrays of a 1 TiB state live), after a collection.
+ */
 async function heaps(page: Page, cdp: CDPSession, workers: string[]): Promise<{ page: number; workers: number }> {
   await cdp.send('HeapProfiler.collectGarbage');
-  const main = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+  type Usage = { usedSize: number; backingStorageSize?: number };
+  const total = (u: Usage | undefined) => (u ? u.usedSize + (u.backingStorageSize ?? 0) : 0);
+  const main = (await cdp.send('Runtime.getHeapUsage')) as Usage;
   let inWorkers = 0;
   for (const sessionId of workers) {
     const reply = new Promise<number>((resolve) => {
       const on = (e: { sessionId: string; message: string }) => {
-        const m = JSON.parse(e.message) as { id?: number; result?: { usedSize: number } };
+        const m = JSON.parse(e.message) as { id?: number; result?: Usage };
         if (e.sessionId === sessionId && m.id === 2) {
           cdp.off('Target.receivedMessageFromTarget', on);
-          resolve(m.result?.usedSize ?? 0);
+          resolve(total(m.result));
         }
       };
       cdp.on('Target.receivedMessageFromTarget', on);
@@ -110,7 +115,7 @@ async function heaps(page: Page, cdp: CDPSession, workers: string[]): Promise<{ 
     inWorkers += await reply;
   }
   void page;
-  return { page: main.usedSize, workers: inWorkers };
+  return { page: total(main), workers: inWorkers };
 }
 
 test.describe.configure({ mode: 'serial' });

@@ -4,8 +4,6 @@
 // many runs there are (a 1 TiB guest has half a million). A level is built the first time a frame needs
 // it (one pass over a finer level) and kept for the step.
 
-import { iota } from './arrays';
-
 export interface Runs {
   length: number;
   /** First page of each run, ascending. */
@@ -19,9 +17,9 @@ export interface Level {
   length: number;
   start: Float64Array;
   end: Float64Array;
-  /** The first run of each group, and how many runs it merges. */
-  first: Uint32Array;
-  count: Uint32Array;
+  /** The first run of each group, and how many runs it merges (null on the runs themselves: i and 1). */
+  first: Uint32Array | null;
+  count: Uint32Array | null;
 }
 
 /** The runs and the coarser levels built so far: a level is built the first time a frame asks for it. */
@@ -37,8 +35,8 @@ function raw(r: Runs): Level {
     length: r.length,
     start: r.start.subarray(0, r.length),
     end,
-    first: iota(r.length),
-    count: new Uint32Array(r.length).fill(1),
+    first: null,
+    count: null,
   };
 }
 
@@ -53,6 +51,7 @@ function coarser(l: Level, bucket: number): Level {
   const ls = l.start;
   const le = l.end;
   const lc = l.count;
+  const lf = l.first;
   let n = -1;
   let curEnd = 0;
   let lastBucket = -1;
@@ -64,7 +63,7 @@ function coarser(l: Level, bucket: number): Level {
         end[n] = curEnd;
         lastBucket = Math.floor((curEnd - 1) * inv);
       }
-      count[n]! += lc[i]!;
+      count[n]! += lc ? lc[i]! : 1;
       continue;
     }
     n++;
@@ -72,8 +71,8 @@ function coarser(l: Level, bucket: number): Level {
     curEnd = le[i]!;
     end[n] = curEnd;
     lastBucket = Math.floor((curEnd - 1) * inv);
-    first[n] = l.first[i]!;
-    count[n] = lc[i]!;
+    first[n] = lf ? lf[i]! : i;
+    count[n] = lc ? lc[i]! : 1;
   }
   const k = n + 1;
   return {
@@ -134,6 +133,7 @@ export function forVisible(
   fn: (start: number, end: number, first: number, count: number) => void,
 ): void {
   const l = levelFor(p, pagesPerPx);
+  const { first, count } = l;
   for (let i = firstEndingAfter(l, lo); i < l.length && l.start[i]! < hi; i++)
-    fn(l.start[i]!, l.end[i]!, l.first[i]!, l.count[i]!);
+    fn(l.start[i]!, l.end[i]!, first ? first[i]! : i, count ? count[i]! : 1);
 }

@@ -5,7 +5,7 @@ import { fit, MAX_PAGE, MIN_SCALE, pageAt, pan, xOf, zoomAt } from './viewport';
 describe('viewport', () => {
   it('keeps 4 KiB precision at the top of a 57-bit space', () => {
     const top = MAX_PAGE - 10;
-    const v = { origin: BigInt(top - 5), frac: 0, scale: MIN_SCALE };
+    const v = { origin: BigInt(top - 5), frac: 0, scale: MIN_SCALE, originPages: top - 5 };
     expect(xOf(v, top)).toBe(5 * 64);
     expect(xOf(v, top + 1) - xOf(v, top)).toBe(64);
   });

@@ -15,16 +15,18 @@ export interface Viewport {
   frac: number;
   /** Pages per pixel. */
   scale: number;
+  /** Number(origin), made once: a frame converts thousands of pages to pixels (exact below 2^53). */
+  originPages: number;
 }
 
 /** x of a page number (page numbers of a 57-bit space are exact as plain numbers). */
 export function xOf(v: Viewport, page: number): number {
-  return (page - Number(v.origin) - v.frac) / v.scale;
+  return (page - v.originPages - v.frac) / v.scale;
 }
 
 /** The page (fractional) at pixel x. */
 export function pageAt(v: Viewport, x: number): number {
-  return Number(v.origin) + v.frac + x * v.scale;
+  return v.originPages + v.frac + x * v.scale;
 }
 
 /** A viewport whose left edge is at fractional page `left`, kept inside the address space. */
@@ -32,7 +34,7 @@ function at(left: number, scale: number, width: number): Viewport {
   const s = Math.min(Math.max(scale, MIN_SCALE), MAX_PAGE / Math.max(1, width));
   const l = Math.min(Math.max(left, 0), Math.max(0, MAX_PAGE - width * s));
   const whole = Math.floor(l);
-  return { origin: BigInt(whole), frac: l - whole, scale: s };
+  return { origin: BigInt(whole), frac: l - whole, scale: s, originPages: whole };
 }
 
 /** Shows [lo, hi) pages across width pixels, centred, with a margin of 2% each side. */
