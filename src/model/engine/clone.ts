@@ -42,9 +42,18 @@ function deepCopy(root: unknown, keep: Map<object, unknown>): unknown {
       for (const x of v) out.add(copy(x));
       return out;
     }
-    const out = Object.create(Object.getPrototypeOf(v) as object | null) as Record<string, unknown>;
+    // Object.assign copies the fields in their order in one native call; only those holding objects are
+    // then replaced by their copies (for-in over an instance walks V8's enum cache, no key array).
+    const out = Object.assign(Object.create(Object.getPrototypeOf(v) as object | null) as object, v) as Record<
+      string,
+      unknown
+    >;
     memo.set(v, out);
-    for (const k of Object.keys(v)) out[k] = copy((v as Record<string, unknown>)[k]);
+    for (const k in out) {
+      if (!Object.prototype.hasOwnProperty.call(out, k)) continue;
+      const x = out[k];
+      if (x !== null && typeof x === 'object') out[k] = copy(x);
+    }
     return out;
   };
   return copy(root);

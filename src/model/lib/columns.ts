@@ -22,11 +22,7 @@ export class ColumnLog<K extends string> {
 
   /** Appends one row, values in the order of `fields` (positional, so the hot path allocates nothing). */
   push(a: number, b = 0, c = 0, d = 0, e = 0): void {
-    if (this.off === this.cur.length) {
-      this.cur = new Float64Array(BLOCK_ROWS * STRIDE);
-      this.blocks.push(this.cur);
-      this.off = 0;
-    }
+    if (this.off === this.cur.length) this.grow();
     const blk = this.cur;
     const o = this.off;
     blk[o] = a;
@@ -36,6 +32,25 @@ export class ColumnLog<K extends string> {
     blk[o + 4] = e;
     this.off = o + STRIDE;
     this.n++;
+  }
+
+  /**
+   * The first block starts small and doubles up to a full block (most steps log a handful of rows, and a
+   * replay across a hundred steps would otherwise allocate a full block per log per step); after that,
+   * full blocks are added without copying.
+   */
+  private grow(): void {
+    const full = BLOCK_ROWS * STRIDE;
+    if (this.blocks.length <= 1 && this.cur.length < full) {
+      const bigger = new Float64Array(Math.min(full, Math.max(16 * STRIDE, this.cur.length * 2)));
+      bigger.set(this.cur);
+      this.cur = bigger;
+      this.blocks[0] = bigger;
+      return;
+    }
+    this.cur = new Float64Array(full);
+    this.blocks.push(this.cur);
+    this.off = 0;
   }
 
   clear(): void {

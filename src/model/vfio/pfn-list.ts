@@ -16,18 +16,27 @@ export interface VfioPfn {
 const EMPTY = -1;
 const DELETED = -2;
 
+/**
+ * What an empty list holds: nothing allocated until the first pin (most vfio_dma never have one, and a
+ * checkpoint copies every list). Never written to: the first insert allocates a table of its own.
+ */
+const NO_KEYS = new Float64Array(0);
+const NO_VALS: Array<VfioPfn | undefined> = [];
+
 export class PfnList {
-  private keys = new Float64Array(16).fill(EMPTY);
-  private vals: Array<VfioPfn | undefined> = new Array<VfioPfn | undefined>(16);
+  private keys = NO_KEYS;
+  private vals = NO_VALS;
   private used = 0;
   size = 0;
 
   get(iovaPfn: number): VfioPfn | undefined {
+    if (this.size === 0) return undefined;
     const i = this.slot(iovaPfn);
     return this.keys[i] === iovaPfn ? this.vals[i] : undefined;
   }
 
   set(iovaPfn: number, v: VfioPfn): void {
+    if (this.keys.length === 0) this.rehash(16);
     let i = this.slot(iovaPfn);
     if (this.keys[i] !== iovaPfn) {
       if ((this.used + 1) * 2 > this.keys.length) {
@@ -45,6 +54,7 @@ export class PfnList {
   }
 
   delete(iovaPfn: number): boolean {
+    if (this.size === 0) return false;
     const i = this.slot(iovaPfn);
     if (this.keys[i] !== iovaPfn) return false;
     this.keys[i] = DELETED;
