@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { prepareCase } from '../model/engine/run';
 import { executeStep, refsOf } from '../model/engine/run';
-import type { Changes } from '../model/inspect/diff';
+import { diffStates, type Changes } from '../model/inspect/diff';
 import { inspect, type StepState } from '../model/inspect/state';
 import { buffersOf } from '../model/lib/table';
 import { fileSchema } from '../model/scenario/schema';
@@ -58,6 +58,16 @@ describe('a loaded session', () => {
     // Added forward is removed backward, over the same ranges.
     expect(Array.from(back.hpa.cols.lo)).toEqual(Array.from(forward.hpa.cols.lo));
     expect(kinds(back.hpa)).toEqual(kinds(forward.hpa).map((k) => (k === 1 ? 2 : k === 2 ? 1 : k)));
+  });
+
+  it('the first state after a load outlines what its own step did', () => {
+    for (let n = 0; n <= steps; n++) {
+      const s = new Session();
+      s.load(doc);
+      const first = s.state(n).changes;
+      if (n === 0) expect(first).toBeNull();
+      else expect(plain(first)).toEqual(plain(diffStates(fresh(doc, 0, n - 1), fresh(doc, 0, n))));
+    }
   });
 
   it('diffs against the step shown before even after its arrays were moved to the page', () => {

@@ -188,13 +188,18 @@ export class Session {
     return this.summaries.slice(Math.max(0, from), Math.max(0, from + count));
   }
 
-  /** The state after `cursor` steps, and what changed since the state shown before. */
+  /**
+   * The state after `cursor` steps, and what changed since the state shown before. The first state shown
+   * after a load has no state before it on screen: its changes are that step's own (what step n did to
+   * step n − 1), so a scenario or a link opens on a step with what it did outlined.
+   */
   state(cursor: number): StateReply {
     if (!this.prepared) throw new Error('no scenario is loaded');
     const n = Math.max(0, Math.min(cursor, this.prepared.steps.length));
+    const before = this.shown?.state ?? (n > 0 ? inspect(this.simAt(Math.min(n - 1, this.lastState))) : null);
     const sim = this.simAt(Math.min(n, this.lastState));
     const state = inspect(sim);
-    const changes = this.shown ? diffStates(this.shown.state, state) : null;
+    const changes = before ? diffStates(before, state) : null;
     // The state handed out is moved to the page (its buffers detached here): the next diff needs a copy.
     this.shown = { cursor: n, state: copyTables(state) };
     return { cursor: n, state, changes };

@@ -94,7 +94,8 @@ function fillLayer(
  * Outlines the ranges of one space that are visible in a lane (sorted by start; `disjoint` when none
  * overlap, which lets the first visible one be found by binary search). Ranges that touch on
  * screen are outlined as one: a step that changed half a million scattered frames draws about one
- * outline per pixel, not one per range.
+ * outline per pixel, not one per range. `narrowAsTick` marks ranges narrower than 6 px with a tick above
+ * the lane instead of a box over them.
  */
 function strokeRanges(
   ctx: Ctx,
@@ -106,6 +107,7 @@ function strokeRanges(
   y: number,
   h: number,
   disjoint = true,
+  narrowAsTick = false,
 ): void {
   const [vlo, vhi] = visiblePages(v, width);
   // The first range that ends after the left edge, when ranges do not overlap (their ends then ascend).
@@ -119,7 +121,10 @@ function strokeRanges(
   let x0 = 0;
   let x1 = -Infinity;
   const flush = () => {
-    if (x1 !== -Infinity) ctx.strokeRect(x0 + 0.5, y + 0.5, Math.max(1, x1 - x0) - 1, h - 1);
+    if (x1 === -Infinity) return;
+    // A range a few pixels wide outlined would hide what it outlines: it gets a tick above the lane.
+    if (narrowAsTick && x1 - x0 < 6) ctx.fillRect(x0, y - 2, Math.max(2, x1 - x0), 3);
+    else ctx.strokeRect(x0 + 0.5, y + 0.5, Math.max(1, x1 - x0) - 1, h - 1);
   };
   for (let i = a; i < n && lo[i]! < vhi; i++) {
     const s = Math.max(-2, xOf(v, lo[i]!));
@@ -160,10 +165,10 @@ function changesByKind(r: Ranges): Array<{ kind: number; lo: Float64Array; pages
 function drawChanges(ctx: Ctx, p: Palette, r: Ranges, v: Viewport, width: number, y: number, h: number): void {
   for (const { kind, lo, pages } of changesByKind(r)) {
     if (lo.length === 0) continue;
-    ctx.strokeStyle = kind === ADDED ? p.added : kind === REMOVED ? p.removed : p.changed;
+    ctx.strokeStyle = ctx.fillStyle = kind === ADDED ? p.added : kind === REMOVED ? p.removed : p.changed;
     ctx.lineWidth = 2;
     ctx.setLineDash(kind === REMOVED ? [4, 3] : []);
-    strokeRanges(ctx, lo, pages, lo.length, v, width, y - 2, h + 4);
+    strokeRanges(ctx, lo, pages, lo.length, v, width, y - 2, h + 4, true, true);
   }
   ctx.setLineDash([]);
   ctx.lineWidth = 1;
