@@ -13,6 +13,8 @@ import { Legend } from '../views/shared/Legend';
 import { TranslationView } from '../views/translation/TranslationView';
 import { VendorView } from '../views/vendor/VendorView';
 import { loadPresetList, openPreset } from './actions';
+import { isLink } from '../url/codec';
+import { listenForLinks, openLink } from './share';
 import { useKeymap } from './commands';
 import { useThemeSync } from './theme';
 import { ComparePanel } from './compare/ComparePanel';
@@ -31,18 +33,32 @@ export function App() {
   useThemeSync();
 
   useEffect(() => {
-    void loadPresetList().then((presets) => {
-      if (presets[0]) void openPreset(presets[0].id);
+    // A link opens what it holds; without one (or when it does not open) the first preset opens.
+    void loadPresetList().then(async (presets) => {
+      if (await openLink(window.location.hash)) return;
+      // Why a link did not open stays on screen over the preset that opens instead.
+      const why = isLink(window.location.hash) ? useAppStore.getState().message : null;
+      if (presets[0]) await openPreset(presets[0].id);
+      if (why) useAppStore.getState().set({ message: why });
     });
+    return listenForLinks();
   }, []);
 
   return (
     <div className="app">
       <Header />
       {message && (
-        <p role="alert" className="message">
-          {message}
-        </p>
+        <div className="message">
+          <p role="alert">{message}</p>
+          <button
+            type="button"
+            className="dismiss"
+            aria-label="Dismiss the message"
+            onClick={() => useAppStore.getState().set({ message: null })}
+          >
+            ×
+          </button>
+        </div>
       )}
       {tab === 'map' ? (
         <>

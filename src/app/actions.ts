@@ -80,13 +80,13 @@ export async function openPreset(presetId: string): Promise<void> {
 }
 
 /**
- * Runs a scenario's first case (or caseId) in the worker and shows its last step. False when the worker
+ * Runs a scenario's first case (or caseId) in the worker and shows its last step (or `cursor`). False when the worker
  * refused it; the previous scenario then stays.
  */
 export async function openScenario(
   doc: unknown,
   title: string,
-  opts: { caseId?: string; keepCursor?: boolean; quiet?: boolean } = {},
+  opts: { caseId?: string; keepCursor?: boolean; quiet?: boolean; cursor?: number } = {},
 ): Promise<boolean> {
   const store = useAppStore.getState();
   store.set({ status: 'running', ...(opts.quiet ? {} : { message: null }) });
@@ -100,7 +100,7 @@ export async function openScenario(
         await sim().session('load', prev.doc, prev.info?.caseId ?? undefined, {});
       return false;
     }
-    const cursor = opts.keepCursor ? Math.min(useSession.getState().cursor, info.steps) : info.steps;
+    const cursor = Math.min(opts.cursor ?? (opts.keepCursor ? useSession.getState().cursor : info.steps), info.steps);
     useSession.getState().set({
       doc,
       title,

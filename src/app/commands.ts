@@ -6,6 +6,7 @@ import { useSelection } from '../state/selection';
 import { stepCount, useSession } from '../state/session';
 import { useView } from '../state/view';
 import { seek, undo } from './actions';
+import { copyLink } from './share';
 
 export interface Command {
   id: string;
@@ -107,6 +108,13 @@ export const COMMANDS: Command[] = [
       const v = useView.getState();
       v.set({ theme: order[(order.indexOf(v.theme) + 1) % order.length] });
     },
+  },
+  {
+    id: 'share.copy',
+    title: 'Copy a link to this step, selection and view',
+    keys: ['l'],
+    group: 'View',
+    run: () => void copyLink(),
   },
   {
     id: 'view.help',

@@ -5,6 +5,7 @@ import { useSession } from '../../state/session';
 import { isBusy, useAppStore } from '../../state/store';
 import { useView, type ThemeChoice } from '../../state/view';
 import { cancelRun, openPreset, openScenario } from '../actions';
+import { commandById } from '../commands';
 
 const STATUS_TEXT = {
   idle: 'Ready.',
@@ -20,6 +21,7 @@ export function Header() {
   const vendor = useAppStore((s) => s.vendor);
   const status = useAppStore((s) => s.status);
   const info = useSession((s) => s.info);
+  const title = useSession((s) => s.title);
   const theme = useView((s) => s.theme);
   const tab = useView((s) => s.tab);
   const busy = isBusy(status);
@@ -36,6 +38,7 @@ export function Header() {
           onChange={(e) => void openPreset(e.target.value)}
           disabled={presets.length === 0}
         >
+          {presetId === null && info && <option value="">{title}</option>}
           {presets.map((p) => (
             <option key={p.id} value={p.id}>
               {p.title}
@@ -104,6 +107,14 @@ export function Header() {
             Compare vendors
           </button>
         </div>
+        <button
+          type="button"
+          onClick={() => commandById('share.copy').run()}
+          disabled={!info}
+          title="Copy a link to this step, selection and view (l)"
+        >
+          Copy link
+        </button>
         <label htmlFor="theme" className="sr-only">
           Theme
         </label>
