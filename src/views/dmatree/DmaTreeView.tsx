@@ -17,11 +17,17 @@ export function DmaTreeView() {
   const d = state.dmas.cols;
   const tree = state.dmaTree;
   // Tree rows are in iova order, as dmas are.
+  // The vfio_dma row of a tree node: rows are in iova order, so a binary search finds it.
   const rowOf = (r: number) => {
     const iova = tree.nodes.cols.lo[r]!;
-    let k = 0;
-    while (k < state.dmas.length && d.iova[k] !== iova) k++;
-    return k;
+    let lo = 0;
+    let hi = state.dmas.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (d.iova[mid]! < iova) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   };
   const fp = selectionFootprint(state, selection);
   const sel = (k: number) => !!fp && overlaps(fp.iova, d.iova[k]!, Math.max(1, d.pages[k]!));

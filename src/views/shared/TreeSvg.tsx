@@ -39,14 +39,15 @@ export function TreeSvg({ tree, label, title, selected, changed, onHover, onPick
   const height = depthLimit * H + 26;
   const x = (r: number) => 10 + colOf.get(r)! * W + W / 2;
   const y = (r: number) => 14 + t.cols.depth[r]! * H;
-  const hiddenBelow = (r: number) => {
-    if (t.cols.depth[r] === depthLimit - 1) {
-      let n = t.cols.hidden[r]!;
-      for (let i = 0; i < t.length; i++) if (t.cols.parent[i] === r && t.cols.depth[i]! >= depthLimit) n += 1;
-      return n;
+  // Children of the last drawn level that hang below the cut, counted in one pass over the nodes.
+  const cutChildren = new Map<number, number>();
+  for (let i = 0; i < t.length; i++)
+    if (t.cols.depth[i] === depthLimit) {
+      const p = t.cols.parent[i]!;
+      cutChildren.set(p, (cutChildren.get(p) ?? 0) + 1);
     }
-    return 0;
-  };
+  const hiddenBelow = (r: number) =>
+    t.cols.depth[r] === depthLimit - 1 ? t.cols.hidden[r]! + (cutChildren.get(r) ?? 0) : 0;
   return (
     <div className="tree-scroll">
       <svg width={width} height={height} role="group" aria-label={title} data-testid={testid} className="tree">
