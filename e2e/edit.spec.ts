@@ -79,3 +79,43 @@ test('a step inserted in the middle reruns the steps after it; Ctrl+Z puts them 
     await expect(page.getByTestId(`step-${i}`).locator('.ret')).toHaveText(String(s.ret));
   }
 });
+
+test('switching the kernel profile changes a wrapping MAP_DMA from -EOVERFLOW (6.18) to -EINVAL (6.15)', async ({
+  page,
+}) => {
+  const wrap = { flags: ['READ', 'WRITE'], vaddr: '0x7f0000000000', iova: '0xfffffffffffff000', size: '0x2000' };
+  const base = openModel(presetDoc('vtd-basics.json'));
+  const n = base.info.steps;
+  const doc = structuredClone(presetDoc('vtd-basics.json')) as { cases: Array<{ steps: unknown[]; kernel?: string }> };
+  doc.cases[0]!.steps.push({ op: 'MAP_DMA', args: wrap });
+  const under = (kernel: string) => {
+    const d = structuredClone(doc);
+    d.cases[0]!.kernel = kernel;
+    return openModel(d).steps[n]!;
+  };
+  expect(under('6.18').ret).toBe('-EOVERFLOW');
+  expect(under('6.15').ret).toBe('-EINVAL');
+
+  await page.goto('/');
+  await expect(page.locator('#app-status')).toHaveText('Ready.', { timeout: 30_000 });
+  await page.getByLabel('Kernel', { exact: true }).selectOption('6.18');
+  await expect(page.locator('#app-status')).toHaveText('Ready.');
+  await page.keyboard.press('n');
+  await page.locator('#op-choice').selectOption('MAP_DMA');
+  const form = page.getByRole('form', { name: 'Add a step' });
+  for (const f of wrap.flags) await form.getByLabel(f, { exact: true }).check();
+  await form.locator('#arg-vaddr').fill(wrap.vaddr);
+  await form.locator('#arg-iova').fill(wrap.iova);
+  await form.locator('#arg-size').fill(wrap.size);
+  await form.getByRole('button', { name: 'Add step' }).click();
+  await expect(page.getByTestId(`step-${n}`).locator('.ret')).toHaveText('-EOVERFLOW');
+  await expect(page.getByTestId('step-reason')).toHaveText(under('6.18').reason!);
+  // The path names each function with a link to its definition at the profile's tag.
+  const links = page.getByTestId('step-path').getByRole('link');
+  await expect(links.first()).toHaveAttribute('href', /^https:\/\/elixir\.bootlin\.com\/linux\/v6\.18\/ident\//);
+
+  await page.getByLabel('Kernel', { exact: true }).selectOption('6.15');
+  await expect(page.getByTestId(`step-${n}`).locator('.ret')).toHaveText('-EINVAL');
+  await expect(page.getByTestId('step-reason')).toHaveText(under('6.15').reason!);
+  await expect(links.first()).toHaveAttribute('href', /^https:\/\/elixir\.bootlin\.com\/linux\/v6\.15\/ident\//);
+});

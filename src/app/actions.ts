@@ -9,6 +9,12 @@ import { useSession, type Edit } from '../state/session';
 import { useAppStore, type PresetEntry } from '../state/store';
 import { SimClient, Superseded, WorkerFailed } from '../worker/client';
 
+/** The kernel profile the user put in place of each case's own, if any. */
+const loadOpts = (): { kernel?: string } => {
+  const kernel = useAppStore.getState().kernel;
+  return kernel ? { kernel } : {};
+};
+
 let client: SimClient | null = null;
 /** The page's one simulation worker, started on first use. */
 export const sim = () => (client ??= new SimClient());
@@ -91,13 +97,13 @@ export async function openScenario(
   const store = useAppStore.getState();
   store.set({ status: 'running', ...(opts.quiet ? {} : { message: null }) });
   try {
-    const info = await sim().session('load', doc, opts.caseId, {});
+    const info = await sim().session('load', doc, opts.caseId, loadOpts());
     if (info.error !== null) {
       store.set({ status: 'error', message: `The scenario could not be run: ${info.error}` });
       // The worker's session now holds nothing usable: put the previous scenario back.
       const prev = useSession.getState();
       if (prev.doc !== null && prev.doc !== doc)
-        await sim().session('load', prev.doc, prev.info?.caseId ?? undefined, {});
+        await sim().session('load', prev.doc, prev.info?.caseId ?? undefined, loadOpts());
       return false;
     }
     const cursor = Math.min(opts.cursor ?? (opts.keepCursor ? useSession.getState().cursor : info.steps), info.steps);
@@ -196,7 +202,7 @@ function caseSteps(doc: unknown, caseId: string | null): unknown[] | null {
 /** Reloads an edited document, keeping the checkpoints of the steps before `fromStep`. */
 async function reload(doc: unknown, fromStep: number, cursor: number): Promise<string | null> {
   const s = useSession.getState();
-  const info = await sim().session('load', doc, s.info?.caseId ?? undefined, { fromStep });
+  const info = await sim().session('load', doc, s.info?.caseId ?? undefined, { ...loadOpts(), fromStep });
   if (info.error !== null) return info.error;
   // Summaries are fetched a page at a time: drop the whole page the edit starts in.
   const kept = Math.floor(fromStep / PAGE) * PAGE;
@@ -219,7 +225,7 @@ export async function insertStep(op: string, args: Record<string, unknown>): Pro
     const error = await reload(doc, at, at + 1);
     if (error) {
       // The worker refused the new document: keep working on the old one.
-      await sim().session('load', edit.doc, s.info?.caseId ?? undefined, { fromStep: at });
+      await sim().session('load', edit.doc, s.info?.caseId ?? undefined, { ...loadOpts(), fromStep: at });
       return error;
     }
     useSession.getState().set({ undo: [...useSession.getState().undo, edit] });

@@ -30,11 +30,14 @@ export async function openLink(hash: string): Promise<boolean> {
     return false;
   }
   const s = r.state;
+  const kernelBefore = useAppStore.getState().kernel;
+  useAppStore.getState().set({ kernel: s.kernel });
   const opened = await openScenario(s.doc, 'Shared link', {
     caseId: s.caseId ?? undefined,
     quiet: true,
     cursor: s.step,
   });
+  if (!opened) useAppStore.getState().set({ kernel: kernelBefore });
   if (!opened || seq !== opening) return false;
   store.set({ presetId: null });
   useView.getState().set({ tab: s.tab });
@@ -61,6 +64,7 @@ export async function currentLink(): Promise<string | null> {
     selection: pinned,
     follow: follow?.chain ? { space: follow.space, addr: follow.addr } : null,
     tab: useView.getState().tab,
+    kernel: useAppStore.getState().kernel,
     model: MODEL_VERSION,
   });
 }

@@ -22,6 +22,8 @@ export interface AppState {
   message: string | null;
   /** A vendor model replacing the scenario's (a VENDOR_CONFIGS label), or null for the scenario's own. */
   vendor: string | null;
+  /** A kernel behaviour profile replacing each case's own ("6.18"), or null for the case's. */
+  kernel: string | null;
   set(patch: Partial<Omit<AppState, 'set'>>): void;
 }
 
@@ -32,5 +34,6 @@ export const useAppStore = create<AppState>()((set) => ({
   status: 'loading',
   message: null,
   vendor: null,
+  kernel: null,
   set: (patch) => set(patch),
 }));

@@ -22,6 +22,7 @@ const state = fc.record({
     fc.record({ space, addr: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((a) => '0x' + a.toString(16)) }),
   ),
   tab: fc.constantFrom('map', 'compare' as const),
+  kernel: fc.option(fc.constantFrom('4.10', '5.19', '6.18')),
   model: fc.constant(MODEL_VERSION),
 });
 
@@ -42,6 +43,7 @@ describe('share links', () => {
       selection: { space: 'iova', lo: 0x40000, pages: 0x40000, label: 'vfio_dma at iova 0x40000000' },
       follow: { space: 'iova', addr: '0x40123456' },
       tab: 'map',
+      kernel: '6.15',
       model: MODEL_VERSION,
     });
     expect(link.length).toBeLessThan(2000);
@@ -66,6 +68,7 @@ describe('share links', () => {
       /"follow"/,
     ],
     ['an unknown tab', raw({ doc: {}, step: 0, tab: 'admin', model: '1' }), /"tab"/],
+    ['a kernel that is not a version', raw({ doc: {}, step: 0, kernel: '6.Infinity', model: '1' }), /"kernel"/],
     ['no model version', raw({ doc: {}, step: 0 }), /"model"/],
     ['an array', raw([1, 2]), /not an object/],
     ['too long', '#s=1.' + 'A'.repeat(1 << 20), /longer than/],
@@ -87,6 +90,7 @@ describe('share links', () => {
       selection: null,
       follow: null,
       tab: 'map',
+      kernel: null,
       model: MODEL_VERSION,
     });
     for (const cut of [10, 40, link.length >> 1, link.length - 3]) {

@@ -22,6 +22,8 @@ export interface LinkState {
   selection: { space: Space; lo: number; pages: number; label: string } | null;
   follow: { space: Space; addr: string } | null;
   tab: (typeof TABS)[number];
+  /** The kernel profile put in place of the case's own ("6.18"), or null. */
+  kernel: string | null;
   /** MODEL_VERSION of the build that made the link. */
   model: string;
 }
@@ -82,6 +84,7 @@ export async function encodeLink(state: LinkState): Promise<string> {
     sel: state.selection ?? undefined,
     follow: state.follow ?? undefined,
     tab: state.tab,
+    kernel: state.kernel ?? undefined,
     model: state.model,
   });
   const packed = await pipe(new TextEncoder().encode(json), new CompressionStream('deflate-raw'), Infinity);
@@ -120,6 +123,8 @@ function fields(v: unknown): LinkState | string {
   }
   const tab = v.tab ?? 'map';
   if (!TABS.includes(tab as (typeof TABS)[number])) return '"tab" is not a view of this app';
+  if (v.kernel !== undefined && !(typeof v.kernel === 'string' && /^\d{1,2}\.\d{1,3}$/.test(v.kernel)))
+    return '"kernel" is not a kernel version (major.minor)';
   if (!shortText(v.model, 64)) return '"model" does not name a model version';
   return {
     doc: v.doc,
@@ -128,6 +133,7 @@ function fields(v: unknown): LinkState | string {
     selection,
     follow,
     tab: tab as LinkState['tab'],
+    kernel: (v.kernel as string | undefined) ?? null,
     model: v.model,
   };
 }

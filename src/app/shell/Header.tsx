@@ -1,9 +1,10 @@
 // The top bar: the scenario (a preset), the case when a file holds several, the vGPU vendor model, the
 // theme and the keyboard sheet.
 import { VENDOR_CONFIGS } from '../../model/mdev/configs';
+import { NAMED_PROFILES } from '../../model/profile';
 import { useSession } from '../../state/session';
 import { isBusy, useAppStore } from '../../state/store';
-import { useView, type ThemeChoice } from '../../state/view';
+import { useView } from '../../state/view';
 import { cancelRun, openPreset, openScenario } from '../actions';
 import { commandById } from '../commands';
 
@@ -19,6 +20,7 @@ export function Header() {
   const presets = useAppStore((s) => s.presets);
   const presetId = useAppStore((s) => s.presetId);
   const vendor = useAppStore((s) => s.vendor);
+  const kernel = useAppStore((s) => s.kernel);
   const status = useAppStore((s) => s.status);
   const info = useSession((s) => s.info);
   const title = useSession((s) => s.title);
@@ -47,9 +49,12 @@ export function Header() {
         </select>
         {info && info.caseIds.length > 1 && (
           <>
-            <label htmlFor="case">Case</label>
+            <label htmlFor="case" className="narrow-hide">
+              Case
+            </label>
             <select
               id="case"
+              title="Case (a file may hold several)"
               value={info.caseId ?? ''}
               onChange={(e) =>
                 void openScenario(useSession.getState().doc, useSession.getState().title, { caseId: e.target.value })
@@ -63,6 +68,27 @@ export function Header() {
             </select>
           </>
         )}
+        <label htmlFor="kernel" className="narrow-hide">
+          Kernel
+        </label>
+        <select
+          id="kernel"
+          value={kernel ?? ''}
+          disabled={busy || !info}
+          title="The kernel version whose behaviour the model follows"
+          onChange={(e) => {
+            useAppStore.getState().set({ kernel: e.target.value || null });
+            const s = useSession.getState();
+            void openScenario(s.doc, s.title, { caseId: s.info?.caseId ?? undefined, keepCursor: true });
+          }}
+        >
+          <option value="">{info?.kernel && !kernel ? `${info.kernel} (case)` : 'as the case says'}</option>
+          {NAMED_PROFILES.map((k) => (
+            <option key={k} value={k}>
+              {k}
+            </option>
+          ))}
+        </select>
         <label htmlFor="vendor">vGPU vendor</label>
         <select
           id="vendor"
@@ -115,19 +141,15 @@ export function Header() {
         >
           Copy link
         </button>
-        <label htmlFor="theme" className="sr-only">
-          Theme
-        </label>
-        <select
-          id="theme"
-          value={theme}
-          onChange={(e) => useView.getState().set({ theme: e.target.value as ThemeChoice })}
-          title="Theme (t)"
+        <button
+          type="button"
+          className="theme-button"
+          onClick={() => commandById('view.theme').run()}
+          aria-label={`Theme: ${theme} (t switches)`}
+          title={`Theme: ${theme} (t switches light / dark / system)`}
         >
-          <option value="system">system</option>
-          <option value="light">light</option>
-          <option value="dark">dark</option>
-        </select>
+          {theme === 'light' ? '☀' : theme === 'dark' ? '☾' : '◐'}
+        </button>
         <button
           type="button"
           onClick={() => useView.getState().set({ help: true })}

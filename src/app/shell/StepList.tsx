@@ -4,7 +4,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { stepCount, useSession } from '../../state/session';
 import { ensureSummaries, seek } from '../actions';
-import { pathText, retText } from './ret';
+import { PathLinks } from './PathLinks';
+import { retText } from './ret';
 
 const ROW = 26;
 
@@ -100,7 +101,7 @@ export function StepList() {
               Woke step {w.step + 1}, which returned {String(w.ret)}.
             </p>
           ))}
-          {cur.path.length > 0 && <code className="path">{pathText(cur.path, cur.calls)}</code>}
+          {cur.path.length > 0 && <PathLinks path={cur.path} calls={cur.calls} />}
           {cur.brief && <p className="brief">{cur.brief}</p>}
         </div>
       )}
