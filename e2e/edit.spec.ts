@@ -14,15 +14,15 @@ function edited(after: number, step: { op: string; args: Record<string, unknown>
   return openModel(doc);
 }
 
-async function addMap(page: Page): Promise<void> {
+async function addMap(page: Page, args: typeof MAP = MAP): Promise<void> {
   await page.keyboard.press('n');
   await expect(page.locator('#op-choice')).toBeFocused();
   await page.locator('#op-choice').selectOption('MAP_DMA');
   const form = page.getByRole('form', { name: 'Add a step' });
-  for (const f of MAP.flags) await form.getByLabel(f, { exact: true }).check();
-  await form.locator('#arg-vaddr').fill(MAP.vaddr);
-  await form.locator('#arg-iova').fill(MAP.iova);
-  await form.locator('#arg-size').fill(MAP.size);
+  for (const f of args.flags) await form.getByLabel(f, { exact: true }).check();
+  await form.locator('#arg-vaddr').fill(args.vaddr);
+  await form.locator('#arg-iova').fill(args.iova);
+  await form.locator('#arg-size').fill(args.size);
   await form.getByRole('button', { name: 'Add step' }).click();
 }
 
@@ -100,14 +100,7 @@ test('switching the kernel profile changes a wrapping MAP_DMA from -EOVERFLOW (6
   await expect(page.locator('#app-status')).toHaveText('Ready.', { timeout: 30_000 });
   await page.getByLabel('Kernel', { exact: true }).selectOption('6.18');
   await expect(page.locator('#app-status')).toHaveText('Ready.');
-  await page.keyboard.press('n');
-  await page.locator('#op-choice').selectOption('MAP_DMA');
-  const form = page.getByRole('form', { name: 'Add a step' });
-  for (const f of wrap.flags) await form.getByLabel(f, { exact: true }).check();
-  await form.locator('#arg-vaddr').fill(wrap.vaddr);
-  await form.locator('#arg-iova').fill(wrap.iova);
-  await form.locator('#arg-size').fill(wrap.size);
-  await form.getByRole('button', { name: 'Add step' }).click();
+  await addMap(page, wrap);
   await expect(page.getByTestId(`step-${n}`).locator('.ret')).toHaveText('-EOVERFLOW');
   await expect(page.getByTestId('step-reason')).toHaveText(under('6.18').reason!);
   // The path names each function with a link to its definition at the profile's tag.
