@@ -14,6 +14,7 @@ import { TranslationView } from '../views/translation/TranslationView';
 import { VendorView } from '../views/vendor/VendorView';
 import { loadPresetList, openPreset } from './actions';
 import { isLink } from '../url/codec';
+import { openScenarioFile } from './files';
 import { listenForLinks, openLink } from './share';
 import { useKeymap } from './commands';
 import { useThemeSync } from './theme';
@@ -45,7 +46,18 @@ export function App() {
   }, []);
 
   return (
-    <div className="app">
+    <div
+      className="app"
+      onDragOver={(e) => {
+        if (e.dataTransfer.types.includes('Files')) e.preventDefault();
+      }}
+      onDrop={(e) => {
+        const f = e.dataTransfer.files[0];
+        if (!f) return;
+        e.preventDefault();
+        void openScenarioFile(f);
+      }}
+    >
       <Header />
       {message && (
         <div className="message">

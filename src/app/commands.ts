@@ -6,6 +6,7 @@ import { useSelection } from '../state/selection';
 import { stepCount, useSession } from '../state/session';
 import { useView } from '../state/view';
 import { seek, undo } from './actions';
+import { saveScenario } from './files';
 import { copyLink } from './share';
 
 export interface Command {
@@ -109,6 +110,14 @@ export const COMMANDS: Command[] = [
       v.set({ theme: order[(order.indexOf(v.theme) + 1) % order.length] });
     },
   },
+  {
+    id: 'file.open',
+    title: 'Open a scenario file (or drop one on the page)',
+    keys: ['o'],
+    group: 'Edit',
+    run: () => document.getElementById('scenario-file')?.click(),
+  },
+  { id: 'file.save', title: 'Save this scenario as a file', keys: ['s'], group: 'Edit', run: () => saveScenario() },
   {
     id: 'share.copy',
     title: 'Copy a link to this step, selection and view',

@@ -4,6 +4,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { stepCount, useSession } from '../../state/session';
 import { ensureSummaries, seek } from '../actions';
+import { commandById } from '../commands';
+import { openScenarioFile } from '../files';
 import { PathLinks } from './PathLinks';
 import { retText } from './ret';
 
@@ -11,6 +13,7 @@ const ROW = 26;
 
 export function StepList() {
   const n = useSession(stepCount);
+  const hasDoc = useSession((s) => s.doc !== null);
   const cursor = useSession((s) => s.cursor);
   const summaries = useSession((s) => s.summaries);
   useSession((s) => s.summariesVersion);
@@ -65,7 +68,39 @@ export function StepList() {
 
   return (
     <div className="steps-panel">
-      <h2 className="panel-title">Steps</h2>
+      <div className="panel-title-row">
+        <h2 className="panel-title">Steps</h2>
+        <button
+          type="button"
+          className="small"
+          onClick={() => commandById('file.open').run()}
+          title="Open a scenario file (o), or drop one on the page"
+        >
+          Open…
+        </button>
+        <button
+          type="button"
+          className="small"
+          onClick={() => commandById('file.save').run()}
+          title="Save this scenario as a file (s)"
+          disabled={n === 0 && !hasDoc}
+        >
+          Save
+        </button>
+        <input
+          id="scenario-file"
+          type="file"
+          accept=".json,application/json"
+          className="sr-only"
+          tabIndex={-1}
+          aria-label="File to open"
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            e.target.value = '';
+            if (f) void openScenarioFile(f);
+          }}
+        />
+      </div>
       <div className="step-scroll" ref={box} onScroll={(e) => setScroll(e.currentTarget.scrollTop)} tabIndex={-1}>
         <ol className="step-list" style={{ height: (n + 1) * ROW }} aria-label="Steps of the case">
           <li className={`step ${cursor === 0 ? 'current' : ''}`} style={{ top: 0 }}>

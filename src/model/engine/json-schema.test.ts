@@ -8,6 +8,9 @@ describe('generated JSON Schema', () => {
       readFileSync(new URL('../../../schema/case.schema.json', import.meta.url), 'utf8'),
     );
     expect(committed).toEqual(JSON.parse(JSON.stringify(caseJsonSchema())));
+    // The copy the page serves, which its exported scenario files name in "$schema".
+    const served: unknown = JSON.parse(readFileSync(new URL('../../../public/case.schema.json', import.meta.url), 'utf8'));
+    expect(served).toEqual(committed);
   });
 
   it('documents every op with its arguments', () => {

@@ -176,6 +176,8 @@ export const caseSchema = z.strictObject({
 export type CaseInput = z.infer<typeof caseSchema>;
 
 export const fileSchema = z.strictObject({
+  /** Where an editor finds the JSON Schema of this format (the page's exports name its own copy). */
+  $schema: z.string().max(2000).optional(),
   schema: z.literal(CASE_SCHEMA),
   about: z.string().optional(),
   title: z.string().optional(),
