@@ -14,6 +14,7 @@ import { TranslationView } from '../views/translation/TranslationView';
 import { VendorView } from '../views/vendor/VendorView';
 import { loadPresetList, openPreset } from './actions';
 import { isLink } from '../url/codec';
+import { Embed, isEmbed } from './Embed';
 import { openScenarioFile } from './files';
 import { listenForLinks, openLink } from './share';
 import { useKeymap } from './commands';
@@ -30,7 +31,6 @@ import { Timeline } from './shell/Timeline';
 export function App() {
   const message = useAppStore((s) => s.message);
   const tab = useView((s) => s.tab);
-  useKeymap();
   useThemeSync();
 
   useEffect(() => {
@@ -45,6 +45,11 @@ export function App() {
     return listenForLinks();
   }, []);
 
+  return isEmbed(window.location.search) ? <Embed /> : <FullApp message={message} tab={tab} />;
+}
+
+function FullApp({ message, tab }: { message: string | null; tab: 'map' | 'compare' }) {
+  useKeymap();
   return (
     <div
       className="app"

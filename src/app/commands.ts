@@ -142,8 +142,10 @@ function keyOf(e: KeyboardEvent): string {
   return (e.ctrlKey || e.metaKey ? 'Ctrl+' : '') + e.key;
 }
 
-/** The keyboard: a key that a command names runs it, unless the user is typing in a field. */
-export function useKeymap(): void {
+const EVERY_COMMAND = () => true;
+
+/** The keyboard: a key that a command names (and `allow` lets through) runs it, unless the user is typing in a field. */
+export function useKeymap(allow: (c: Command) => boolean = EVERY_COMMAND): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement | null;
@@ -153,7 +155,7 @@ export function useKeymap(): void {
       if (e.altKey) return;
       const key = keyOf(e);
       const cmd = COMMANDS.find((c) => c.keys.includes(key));
-      if (!cmd) return;
+      if (!cmd || !allow(cmd)) return;
       // Space on a button presses the button; only elsewhere is it play/pause.
       if (e.key === ' ' && t?.tagName === 'BUTTON') return;
       e.preventDefault();
@@ -161,5 +163,5 @@ export function useKeymap(): void {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  }, [allow]);
 }

@@ -164,8 +164,14 @@ class MapRenderer {
       next.gpa = next.iova = fit(Math.min(g[0], b[0]), Math.max(g[1], b[1]), width);
     }
     this.views = next;
+    this.fittedWidth = width;
+    this.moved = false;
     invalidate(this.draw);
   }
+
+  /** The width the lanes were last fitted at, and whether the user has zoomed or panned since. */
+  private fittedWidth = 0;
+  private moved = false;
 
   readonly attach = (c: HTMLCanvasElement | null) => {
     this.canvas = c;
@@ -176,7 +182,9 @@ class MapRenderer {
     this.scene = scene;
     this.shown = shown;
     this.height = height;
-    if (this.fittedFor !== doc || !this.views) {
+    // Fitted when another scenario opens, and again when the map's width changes before the user has
+    // zoomed or panned (the first layout, a resized panel or window).
+    if (this.fittedFor !== doc || !this.views || (!this.moved && scene.width !== this.fittedWidth)) {
       this.fitAll(scene.layers, scene.width);
       this.fittedFor = doc;
     }
@@ -209,6 +217,7 @@ class MapRenderer {
   }
 
   setView(space: Space, v: Viewport): void {
+    this.moved = true;
     const all = this.views!;
     const linked = all.gpa === all.iova && (space === 'gpa' || space === 'iova');
     all[space] = v;
