@@ -54,6 +54,7 @@ test('the build served from a sub-path loads, runs presets and opens its own lin
   await expect(page.locator('#app-status')).toHaveText('Ready.', { timeout: 60_000 });
   await page.keyboard.press('Home');
   await page.getByRole('button', { name: 'Copy link' }).click();
+  await expect(page).toHaveURL(/#s=1\./);
   expect(page.url().startsWith(origin + BASE + '#s=1.')).toBe(true);
   const other = await page.context().newPage();
   await other.goto(page.url());

@@ -13,6 +13,7 @@ test('?embed shows the map and the timeline of a link, steps, and links to the s
   await page.keyboard.press('ArrowRight');
   await expect(page.locator('#map-canvas')).toHaveAttribute('data-step', '1');
   await page.getByRole('button', { name: 'Copy link' }).click();
+  await expect(page).toHaveURL(/#s=1\./);
   const hash = new URL(page.url()).hash;
 
   await page.goto(`/?embed${hash}`);

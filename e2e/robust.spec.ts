@@ -102,7 +102,8 @@ test('a worker script that does not load gives a message, not an endless "Runnin
   allowConsoleError(/404|Failed to load|sim\.worker/);
   await page.route(/sim\.worker/, (route) => route.fulfill({ status: 404, body: 'not found' }));
   await page.goto('/');
-  await expect(page.getByRole('alert')).toContainText('the simulation worker could not be started', {
+  // The page's message (the op panel also says it could not read the op list).
+  await expect(page.locator('.message [role=alert]')).toContainText('the simulation worker could not be started', {
     timeout: 20_000,
   });
   await expect(page.locator('#app-status')).toHaveText('Error.');

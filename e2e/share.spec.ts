@@ -67,9 +67,12 @@ test('Back returns to the link before, Forward to the one after', async ({ page 
   await page.keyboard.press('ArrowRight');
   await expect(map(page)).toHaveAttribute('data-step', '1');
   await page.getByRole('button', { name: 'Copy link' }).click();
+  await expect(page).toHaveURL(/#s=1\./);
+  const first = page.url();
   await page.keyboard.press('End');
   await expect(map(page)).toHaveAttribute('data-step', '3');
   await page.getByRole('button', { name: 'Copy link' }).click();
+  await expect.poll(() => page.url()).not.toBe(first);
   await page.keyboard.press('Home');
   await expect(map(page)).toHaveAttribute('data-step', '0');
   await page.goBack();

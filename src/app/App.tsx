@@ -14,6 +14,7 @@ import { TranslationView } from '../views/translation/TranslationView';
 import { VendorView } from '../views/vendor/VendorView';
 import { loadPresetList, openPreset } from './actions';
 import { isLink } from '../url/codec';
+import { forgetSavedLink, savedLink, startAutosave } from './autosave';
 import { Embed, isEmbed } from './Embed';
 import { openScenarioFile } from './files';
 import { listenForLinks, openLink } from './share';
@@ -28,6 +29,16 @@ import { OpPanel } from './shell/OpPanel';
 import { StepList } from './shell/StepList';
 import { Timeline } from './shell/Timeline';
 
+/** Opens the working scenario saved by the last visit; a saved entry that does not open is dropped. */
+async function openSaved(): Promise<boolean> {
+  const saved = savedLink();
+  if (!saved) return false;
+  if (await openLink(saved, 'Working scenario (from your last visit)')) return true;
+  forgetSavedLink();
+  useAppStore.getState().set({ message: null });
+  return false;
+}
+
 export function App() {
   const message = useAppStore((s) => s.message);
   const tab = useView((s) => s.tab);
@@ -35,14 +46,24 @@ export function App() {
 
   useEffect(() => {
     // A link opens what it holds; without one (or when it does not open) the first preset opens.
+    let stopAutosave = () => {};
     void loadPresetList().then(async (presets) => {
-      if (await openLink(window.location.hash)) return;
-      // Why a link did not open stays on screen over the preset that opens instead.
-      const why = isLink(window.location.hash) ? useAppStore.getState().message : null;
-      if (presets[0]) await openPreset(presets[0].id);
-      if (why) useAppStore.getState().set({ message: why });
+      // A link in the address wins; without one, the working scenario of the last visit comes back.
+      const hash = window.location.hash;
+      const opened = isLink(hash) ? await openLink(hash) : await openSaved();
+      if (!opened) {
+        // Why a link did not open stays on screen over the preset that opens instead.
+        const why = isLink(hash) ? useAppStore.getState().message : null;
+        if (presets[0]) await openPreset(presets[0].id);
+        if (why) useAppStore.getState().set({ message: why });
+      }
+      stopAutosave = startAutosave();
     });
-    return listenForLinks();
+    const stopLinks = listenForLinks();
+    return () => {
+      stopLinks();
+      stopAutosave();
+    };
   }, []);
 
   return isEmbed(window.location.search) ? <Embed /> : <FullApp message={message} tab={tab} />;

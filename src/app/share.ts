@@ -16,7 +16,7 @@ const LONG_LINK = 8000;
 let opening = 0;
 
 /** Opens the link in `hash`; false when there was none or it did not open (the page then says why). */
-export async function openLink(hash: string): Promise<boolean> {
+export async function openLink(hash: string, title = 'Shared link'): Promise<boolean> {
   if (!isLink(hash)) return false;
   const seq = ++opening;
   const store = useAppStore.getState();
@@ -32,7 +32,7 @@ export async function openLink(hash: string): Promise<boolean> {
   const s = r.state;
   const kernelBefore = useAppStore.getState().kernel;
   useAppStore.getState().set({ kernel: s.kernel });
-  const opened = await openScenario(s.doc, 'Shared link', {
+  const opened = await openScenario(s.doc, title, {
     caseId: s.caseId ?? undefined,
     quiet: true,
     cursor: s.step,
