@@ -91,11 +91,52 @@ function fillLayer(
 }
 
 /**
- * Outlines the ranges of one space that are visible in a lane (sorted by start; `disjoint` when none
- * overlap, which lets the first visible one be found by binary search). Ranges that touch on
- * screen are outlined as one: a step that changed half a million scattered frames draws about one
- * outline per pixel, not one per range. `narrowAsTick` marks ranges narrower than 6 px with a tick above
- * the lane instead of a box over them.
+ * Calls fn(x0, x1) for the visible ranges of one space (sorted by start), ranges that touch on screen
+ * merged into one: a step that changed half a million scattered frames is about one run per pixel, not
+ * one per range. `disjoint` when none overlap, which lets the first visible one be found by binary
+ * search (their ends then ascend). Returns how many ranges were in view.
+ */
+function eachScreenRun(
+  lo: ArrayLike<number>,
+  pages: ArrayLike<number>,
+  n: number,
+  v: Viewport,
+  width: number,
+  margin: number,
+  disjoint: boolean,
+  fn: (x0: number, x1: number) => void,
+): number {
+  const [vlo, vhi] = visiblePages(v, width);
+  let a = 0;
+  let b = disjoint ? n : 0;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if (lo[mid]! + pages[mid]! <= vlo) a = mid + 1;
+    else b = mid;
+  }
+  let shown = 0;
+  let x0 = 0;
+  let x1 = -Infinity;
+  for (let i = a; i < n && lo[i]! < vhi; i++) {
+    if (lo[i]! + pages[i]! <= vlo) continue;
+    shown++;
+    const s = Math.max(-margin, xOf(v, lo[i]!));
+    const e = Math.min(width + margin, xOf(v, lo[i]! + pages[i]!));
+    if (s <= x1 + 1) {
+      if (e > x1) x1 = e;
+      continue;
+    }
+    if (x1 !== -Infinity) fn(x0, x1);
+    x0 = s;
+    x1 = e;
+  }
+  if (x1 !== -Infinity) fn(x0, x1);
+  return shown;
+}
+
+/**
+ * Outlines the visible ranges of one space in a lane (see eachScreenRun). `narrowAsTick` marks ranges
+ * narrower than 6 px with a tick above the lane instead of a box over them.
  */
 function strokeRanges(
   ctx: Ctx,
@@ -109,35 +150,11 @@ function strokeRanges(
   disjoint = true,
   narrowAsTick = false,
 ): void {
-  const [vlo, vhi] = visiblePages(v, width);
-  // The first range that ends after the left edge, when ranges do not overlap (their ends then ascend).
-  let a = 0;
-  let b = disjoint ? n : 0;
-  while (a < b) {
-    const mid = (a + b) >> 1;
-    if (lo[mid]! + pages[mid]! <= vlo) a = mid + 1;
-    else b = mid;
-  }
-  let x0 = 0;
-  let x1 = -Infinity;
-  const flush = () => {
-    if (x1 === -Infinity) return;
+  eachScreenRun(lo, pages, n, v, width, 2, disjoint, (x0, x1) => {
     // A range a few pixels wide outlined would hide what it outlines: it gets a tick above the lane.
     if (narrowAsTick && x1 - x0 < 6) ctx.fillRect(x0, y - 2, Math.max(2, x1 - x0), 3);
     else ctx.strokeRect(x0 + 0.5, y + 0.5, Math.max(1, x1 - x0) - 1, h - 1);
-  };
-  for (let i = a; i < n && lo[i]! < vhi; i++) {
-    const s = Math.max(-2, xOf(v, lo[i]!));
-    const e = Math.min(width + 2, xOf(v, lo[i]! + pages[i]!));
-    if (s <= x1 + 1) {
-      if (e > x1) x1 = e;
-      continue;
-    }
-    flush();
-    x0 = s;
-    x1 = e;
-  }
-  flush();
+  });
 }
 
 /** A step's changed ranges split by kind, made once per step (the frame draws them many times). */
@@ -178,37 +195,13 @@ function drawChanges(ctx: Ctx, p: Palette, r: Ranges, v: Viewport, width: number
 function drawFootprint(ctx: Ctx, p: Palette, r: PageRanges, v: Viewport, width: number, y: number, h: number): number {
   const n = r.lo.length;
   if (n === 0) return 0;
-  const [vlo, vhi] = visiblePages(v, width);
-  let a = 0;
-  let b = n;
-  while (a < b) {
-    const mid = (a + b) >> 1;
-    if (r.lo[mid]! + r.pages[mid]! <= vlo) a = mid + 1;
-    else b = mid;
-  }
   ctx.save();
   ctx.globalAlpha = 0.35;
   ctx.fillStyle = p.select;
-  // Ranges that touch on screen are filled as one (a 1 TiB vfio_dma reaches half a million host runs).
-  let shown = 0;
-  let x0 = 0;
-  let x1 = -Infinity;
-  const flush = () => {
-    if (x1 !== -Infinity) ctx.fillRect(x0, y, Math.max(2, x1 - x0), h);
-  };
-  for (let i = a; i < n && r.lo[i]! < vhi; i++) {
-    shown++;
-    const s = Math.max(-1, xOf(v, r.lo[i]!));
-    const e = Math.min(width + 1, xOf(v, r.lo[i]! + r.pages[i]!));
-    if (s <= x1 + 1) {
-      if (e > x1) x1 = e;
-      continue;
-    }
-    flush();
-    x0 = s;
-    x1 = e;
-  }
-  flush();
+  // Filled with level of detail too: a 1 TiB vfio_dma reaches half a million host runs.
+  const shown = eachScreenRun(r.lo, r.pages, n, v, width, 1, true, (x0, x1) =>
+    ctx.fillRect(x0, y, Math.max(2, x1 - x0), h),
+  );
   ctx.globalAlpha = 1;
   ctx.strokeStyle = p.select;
   ctx.lineWidth = 2;
