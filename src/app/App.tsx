@@ -18,7 +18,7 @@ import { forgetSavedLink, savedLink, startAutosave } from './autosave';
 import { Embed, isEmbed } from './Embed';
 import { openScenarioFile } from './files';
 import { listenForLinks, openLink } from './share';
-import { useKeymap } from './commands';
+import { commandById, useKeymap } from './commands';
 import { useThemeSync } from './theme';
 import { ComparePanel } from './compare/ComparePanel';
 import { SeedExample } from './SeedExample';
@@ -28,6 +28,7 @@ import { Inspector } from './shell/Inspector';
 import { OpPanel } from './shell/OpPanel';
 import { StepList } from './shell/StepList';
 import { Timeline } from './shell/Timeline';
+import { TourCard } from './tour/TourCard';
 
 /** Opens the working scenario saved by the last visit; a saved entry that does not open is dropped. */
 async function openSaved(): Promise<boolean> {
@@ -100,6 +101,7 @@ function FullApp({ message, tab }: { message: string | null; tab: 'map' | 'compa
       )}
       {tab === 'map' ? (
         <>
+          <TourCard />
           <main className="workspace">
             <Group orientation="horizontal" className="cols">
               <Panel defaultSize="21" minSize="14" className="col">
@@ -121,6 +123,21 @@ function FullApp({ message, tab }: { message: string | null; tab: 'map' | 'compa
                       <div className="map-head">
                         <h2 className="panel-title">Translation map</h2>
                         <Legend />
+                        <span className="grow" />
+                        <span className="map-save muted">
+                          Save map as{' '}
+                          {(['svg', 'png'] as const).map((kind) => (
+                            <button
+                              key={kind}
+                              type="button"
+                              className="small"
+                              onClick={() => commandById(`view.${kind}`).run()}
+                              title={`Save the map as ${kind.toUpperCase()} (${kind === 'svg' ? 'e' : 'Shift+E'})`}
+                            >
+                              {kind.toUpperCase()}
+                            </button>
+                          ))}
+                        </span>
                       </div>
                       <TranslationView />
                     </section>

@@ -9,6 +9,7 @@ import { TranslationView } from '../views/translation/TranslationView';
 import { useKeymap, type Command } from './commands';
 import { currentLink } from './share';
 import { Timeline } from './shell/Timeline';
+import { TourCard } from './tour/TourCard';
 
 /** Whether the page was asked for embed mode. */
 export const isEmbed = (search: string): boolean => new URLSearchParams(search).has('embed');
@@ -60,6 +61,7 @@ export function Embed() {
         </p>
       )}
       <main className="embed-map">
+        <TourCard />
         <TranslationView />
       </main>
       <footer>

@@ -79,7 +79,9 @@ export async function openPreset(presetId: string): Promise<void> {
     const fetched = await fetchJson(scenarioUrl(preset.file));
     const vendor = VENDOR_CONFIGS.find((c) => c.label === useAppStore.getState().vendor);
     const doc = vendor ? withVendor(fetched, vendor.vendor) : fetched;
-    if (await openScenario(doc, preset.title)) useAppStore.getState().set({ presetId });
+    // A tour starts at its beginning, with the caption that sets the scene; other presets show their end.
+    const opts = preset.tour ? { cursor: 0 } : {};
+    if (await openScenario(doc, preset.title, opts)) useAppStore.getState().set({ presetId });
   } catch (e) {
     failed(`Loading "${preset.title}"`, e);
   }

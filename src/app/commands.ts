@@ -6,7 +6,9 @@ import { useSelection } from '../state/selection';
 import { stepCount, useSession } from '../state/session';
 import { useView } from '../state/view';
 import { seek, undo } from './actions';
+import { exportMap } from './export-view';
 import { saveScenario } from './files';
+import { isPlaying, setPlaying } from './play';
 import { copyLink } from './share';
 
 export interface Command {
@@ -16,33 +18,6 @@ export interface Command {
   keys: string[];
   group: 'Step' | 'Select' | 'Edit' | 'View';
   run(): void;
-}
-
-let playing: ReturnType<typeof setInterval> | null = null;
-const listeners = new Set<() => void>();
-
-export function isPlaying(): boolean {
-  return playing !== null;
-}
-
-export function onPlayChange(fn: () => void): () => void {
-  listeners.add(fn);
-  return () => listeners.delete(fn);
-}
-
-function setPlaying(on: boolean): void {
-  if (playing) clearInterval(playing);
-  playing = null;
-  if (on) {
-    const s = useSession.getState();
-    if (s.cursor >= stepCount(s)) seek(0);
-    playing = setInterval(() => {
-      const now = useSession.getState();
-      if (now.cursor >= stepCount(now)) setPlaying(false);
-      else seek(now.cursor + 1);
-    }, 700);
-  }
-  for (const fn of listeners) fn();
 }
 
 const step = (d: number) => () => {
@@ -118,6 +93,20 @@ export const COMMANDS: Command[] = [
     run: () => document.getElementById('scenario-file')?.click(),
   },
   { id: 'file.save', title: 'Save this scenario as a file', keys: ['s'], group: 'Edit', run: () => saveScenario() },
+  {
+    id: 'view.svg',
+    title: 'Save the map as SVG',
+    keys: ['e'],
+    group: 'View',
+    run: () => void exportMap('svg'),
+  },
+  {
+    id: 'view.png',
+    title: 'Save the map as PNG',
+    keys: ['E'],
+    group: 'View',
+    run: () => void exportMap('png'),
+  },
   {
     id: 'share.copy',
     title: 'Copy a link to this step, selection and view',

@@ -17,23 +17,27 @@ export function scenarioFileText(doc: unknown, schemaUrl: string): string {
 }
 
 /** A file name from a title: "VT-d basics: superpages …" → "vt-d-basics-superpages.json". */
-export function fileNameOf(title: string): string {
+export function fileNameOf(title: string, ext = 'json'): string {
   const slug = title
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 60);
-  return `${slug || 'scenario'}.json`;
+  return `${slug || 'scenario'}.${ext}`;
 }
 
 export function saveScenario(): void {
   const { doc, title } = useSession.getState();
   if (doc === null) return;
   const schemaUrl = new URL(`${import.meta.env.BASE_URL}case.schema.json`, window.location.href).href;
-  const blob = new Blob([scenarioFileText(doc, schemaUrl)], { type: 'application/json' });
+  downloadBlob(new Blob([scenarioFileText(doc, schemaUrl)], { type: 'application/json' }), fileNameOf(title));
+}
+
+/** Hands a file to the browser's download. */
+export function downloadBlob(blob: Blob, name: string): void {
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
-  a.download = fileNameOf(title);
+  a.download = name;
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }

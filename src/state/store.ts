@@ -8,6 +8,8 @@ export interface PresetEntry {
   id: string;
   title: string;
   file: string;
+  /** A guided tour: a caption on every step. */
+  tour?: boolean;
 }
 
 export type Status = 'idle' | 'loading' | 'running' | 'cancelled' | 'error';

@@ -41,11 +41,24 @@ export function Header() {
           disabled={presets.length === 0}
         >
           {presetId === null && info && <option value="">{title}</option>}
-          {presets.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.title}
-            </option>
-          ))}
+          <optgroup label="Scenarios">
+            {presets
+              .filter((p) => !p.tour)
+              .map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.title}
+                </option>
+              ))}
+          </optgroup>
+          <optgroup label="Guided tours">
+            {presets
+              .filter((p) => p.tour)
+              .map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.title.replace(/^Tour: /, '')}
+                </option>
+              ))}
+          </optgroup>
         </select>
         {info && info.caseIds.length > 1 && (
           <>

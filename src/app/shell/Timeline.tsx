@@ -3,7 +3,8 @@
 import { useState, useSyncExternalStore } from 'react';
 import { stepCount, useSession } from '../../state/session';
 import { seek } from '../actions';
-import { commandById, isPlaying, onPlayChange } from '../commands';
+import { commandById } from '../commands';
+import { isPlaying, onPlayChange } from '../play';
 import { Icon } from './icons';
 import { pathText, retText } from './ret';
 

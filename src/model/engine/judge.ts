@@ -15,6 +15,8 @@ const COMMENTARY = new Set([
   'rule',
   'description',
   'derived',
+  'caption',
+  'pause',
 ]);
 const PLACEHOLDER = /^[A-Z][0-9]+$/;
 const ERRNO = /^-E[A-Z0-9]+$/;

@@ -156,6 +156,10 @@ export const step = z.strictObject({
   note: z.string().optional(),
   notes: z.string().optional(),
   title: z.string().optional(),
+  /** A guided tour's text for the reader at this step (commentary: never judged, never run). */
+  caption: z.string().max(2000).optional(),
+  /** Tour playback stops after this step until the reader goes on. */
+  pause: z.boolean().optional(),
 });
 export type StepInput = z.infer<typeof step>;
 
@@ -172,6 +176,8 @@ export const caseSchema = z.strictObject({
   variants: z.array(z.unknown()).optional(),
   source: z.array(z.string()).optional(),
   notes: z.string().optional(),
+  /** A guided tour's text for the environment as built, before step 1. */
+  caption: z.string().max(2000).optional(),
 });
 export type CaseInput = z.infer<typeof caseSchema>;
 

@@ -15,6 +15,7 @@ import { count, hexPage, pagesSize } from '../shared/format';
 import { usePalette } from '../shared/usePalette';
 import { fit, pageAt, pan, zoomAt, type Viewport } from '../shared/viewport';
 import { drawScene, type Scene } from './draw';
+import { setMapSource } from './export';
 import {
   buildLayers,
   contentOf,
@@ -254,6 +255,11 @@ export function TranslationView() {
     frameShowsStep(shown);
     r.update({ state, layers, lanes, width, palette, footprint: fp, changes, chain }, height, doc, shown);
   }, [r, state, layers, lanes, width, height, palette, fp, changes, chain, doc, shown]);
+
+  useEffect(() => {
+    setMapSource(() => (r.scene && r.views ? { scene: { ...r.scene, view: r.views }, height: r.height } : null));
+    return () => setMapSource(null);
+  }, [r]);
 
   const hasState = state !== null;
   useEffect(() => {
