@@ -13,6 +13,7 @@ import { follow, type Chain, type Space } from '../model/inspect/follow';
 import { inspect, type StepState } from '../model/inspect/state';
 import { copyTables } from '../model/lib/table';
 import { CASE_SCHEMA, fileSchema } from '../model/scenario/schema';
+import { narrate, type StepInputLike } from '../narrate/narrate';
 import { screenDocument } from '../model/scenario/screen';
 import { parseInput } from '../model/scenario/validate';
 
@@ -35,6 +36,8 @@ export interface StepSummary {
   simError: string | null;
   /** The outputs a kernel developer looks at first, as text. */
   brief: string;
+  /** What the step did, in one or two sentences. */
+  narration: string;
   /** Steps this one woke from vfio_wait, and how each finished. */
   woken: Array<{ step: number; ret: StepRet }>;
 }
@@ -88,7 +91,12 @@ function show(v: unknown): string {
   return String(v);
 }
 
-function summarize(index: number, r: StepResult): StepSummary {
+function summarize(
+  index: number,
+  input: StepInputLike,
+  r: StepResult,
+  refs: ReadonlyArray<Record<string, unknown> | undefined>,
+): StepSummary {
   const explain = (r.explain ?? {}) as { entry?: string; path?: string[]; reason?: string | null; warnings?: string[] };
   const brief = (BRIEF[r.op] ?? [])
     .filter((k) => r[k] !== undefined && r[k] !== null)
@@ -108,6 +116,7 @@ function summarize(index: number, r: StepResult): StepSummary {
     skipped: r.skipped ?? null,
     simError: r.sim_error ?? null,
     brief,
+    narration: narrate(input, r, refs),
     woken: ((r.woken as Array<{ step: number; ret: StepRet }> | undefined) ?? []).map((w) => ({
       step: w.step,
       ret: w.ret,
@@ -231,7 +240,7 @@ export class Session {
       if (stopped) {
         const r: StepResult = { op: s.op, ret: null, skipped: stopped };
         this.refs[i] = r;
-        this.summaries[i] = summarize(i, r);
+        this.summaries[i] = summarize(i, s, r, this.refs);
         continue;
       }
       const before = sim.budget.run.spent;
@@ -239,7 +248,7 @@ export class Session {
       const o = executeStep(sim, s, i, this.refs);
       stepMs += performance.now() - t0;
       this.refs[i] = refsOf(o.result);
-      this.summaries[i] = summarize(i, o.result);
+      this.summaries[i] = summarize(i, s, o.result, this.refs);
       stopped = o.stop;
       if (stopped !== null) {
         // A KERNEL_BUG or a sleeping vendor leaves the state at that point; a simulator error leaves it

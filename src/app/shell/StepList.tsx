@@ -119,6 +119,11 @@ export function StepList() {
             <span className={`ret ${retText(cur).bad ? 'bad' : ''}`}>{retText(cur).text}</span>
             {cur.entry && <span className="muted"> ({cur.entry})</span>}
           </div>
+          {cur.narration && (
+            <p className="narration" data-testid="step-narration">
+              {cur.narration}
+            </p>
+          )}
           {cur.reason && (
             <p className="reason" data-testid="step-reason">
               {cur.reason}
