@@ -84,7 +84,10 @@ test.describe('the page', () => {
     await page.getByRole('button', { name: 'Next step' }).click();
     await showsStep(page, model, 1);
     // A step clicked in the list is the step shown.
-    await page.getByTestId(`step-${last - 1}`).getByRole('button').click();
+    await page
+      .getByTestId(`step-${last - 1}`)
+      .getByRole('button')
+      .click();
     await showsStep(page, model, last);
   });
 
@@ -101,9 +104,7 @@ test.describe('the page', () => {
     await expect(sheet).toBeHidden();
   });
 
-  test('a long load can be cancelled: the scenario shown before stays; opened again it finishes', async ({
-    page,
-  }) => {
+  test('a long load can be cancelled: the scenario shown before stays; opened again it finishes', async ({ page }) => {
     test.setTimeout(90_000);
     await page.goto('/');
     await opened(page, 'vtd-basics');
@@ -126,10 +127,13 @@ test.describe('the page', () => {
     page,
   }) => {
     const expected = (label: string) =>
-      compareConfig(presetDoc('vgpu-workload.json'), VENDOR_CONFIGS.find((c) => c.label === label)!).rows[0]!;
+      compareConfig(
+        presetDoc('vgpu-workload.json'),
+        VENDOR_CONFIGS.find((c) => c.label === label)!,
+      ).rows[0]!;
     await page.goto('/');
     await opened(page, 'vgpu-workload');
-    await page.getByRole('tab', { name: 'Compare vendors' }).click();
+    await page.getByRole('tab', { name: 'Compare', exact: true }).click();
     const compareStatus = page.getByTestId('compare-status');
     await expect(compareStatus).toHaveText('5 of 5 vendor models.', { timeout: 60_000 });
     const sparse = expected('per-page-tree, pin-sparse, host IOMMU dma');
@@ -163,7 +167,7 @@ test.describe('the page', () => {
     page,
   }) => {
     await page.goto('/');
-    await page.getByRole('tab', { name: 'Compare vendors' }).click();
+    await page.getByRole('tab', { name: 'Compare', exact: true }).click();
     await expect(page.getByTestId('seed-flat')).toHaveText('512 KiB');
     await expect(page.getByText('512K*4 = 2MB')).toBeVisible();
     await expect(page.getByTestId('seed-per-page-tree')).toContainText('8 MiB');

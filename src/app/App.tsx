@@ -21,6 +21,7 @@ import { listenForLinks, openLink } from './share';
 import { commandById, useKeymap } from './commands';
 import { useThemeSync } from './theme';
 import { ComparePanel } from './compare/ComparePanel';
+import { TwoRunsPanel } from './compare/TwoRunsPanel';
 import { SeedExample } from './SeedExample';
 import { Header } from './shell/Header';
 import { HelpSheet } from './shell/HelpSheet';
@@ -173,6 +174,7 @@ function FullApp({ message, tab }: { message: string | null; tab: 'map' | 'compa
         </>
       ) : (
         <main className="compare-tab">
+          <TwoRunsPanel />
           <ComparePanel />
           <SeedExample />
         </main>

@@ -12,6 +12,7 @@ import { opDef, opNames } from '../model/engine/ops';
 import type { Chain, Space } from '../model/inspect/follow';
 import { envelope, type Envelope } from './protocol';
 import { Session, type LoadInfo, type StateReply, type StepSummary } from './session';
+import { runTwo, type TwoRuns, type Variant } from './two-runs';
 
 /** Longest list a step result carries to the page; the CLI prints everything. */
 export const PAGE_LIST_LIMIT = 200;
@@ -63,6 +64,10 @@ export function createSimApi(progress?: () => void) {
       const cfg = VENDOR_CONFIGS.find((c) => c.label === label);
       if (!cfg) return { rows: [], error: `there is no vendor model "${label}"` };
       return compareConfig(doc, cfg, { progress });
+    },
+    /** One case under two kernel profiles or vendor models, compared step by step. */
+    twoRuns(doc: unknown, caseId: string, a: Variant, b: Variant): TwoRuns {
+      return runTwo(doc, caseId, a, b, progress);
     },
     /**
      * The seed thread's example: one 512 MiB region, every design, with every page pinned and with a sparse

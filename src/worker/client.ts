@@ -55,6 +55,11 @@ export class SimClient {
     return this.latest(() => this.api.compareOne(doc, label));
   }
 
+  /** One case under two profiles or vendor models; it waits its turn beside the vendor comparison's runs. */
+  twoRuns(...args: Parameters<SimApi['twoRuns']>): Promise<ReturnType<SimApi['twoRuns']>> {
+    return this.tracked(() => this.api.twoRuns(...args));
+  }
+
   /** Issues a request as the newest one: any earlier request still in flight rejects with Superseded. */
   private async latest<T>(call: () => Promise<T>): Promise<T> {
     const gen = ++this.generation;

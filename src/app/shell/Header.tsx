@@ -143,7 +143,7 @@ export function Header() {
             aria-selected={tab === 'compare'}
             onClick={() => useView.getState().set({ tab: 'compare' })}
           >
-            Compare vendors
+            Compare
           </button>
         </div>
         <button
