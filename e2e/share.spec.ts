@@ -1,6 +1,8 @@
 // Share links: what is on screen goes into the URL and comes back the same in another page; broken and
 // hostile fragments give a message and leave a working page, with nothing on the console.
 import fc from 'fast-check';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
@@ -111,6 +113,35 @@ const HANDMADE: string[] = [
       level: 9,
     }).toString('base64url'),
 ];
+
+test('a link past 8 KB says mail may cut it and offers the scenario file instead', async ({ page }) => {
+  await page.goto('/');
+  await ready(page);
+  // A scenario whose description does not compress: its link is well past 8,000 characters.
+  const doc = JSON.parse(readFileSync('public/scenarios/vtd-basics.json', 'utf8')) as Record<string, unknown>;
+  const noise = randomBytes(9000).toString('base64');
+  await page.locator('#scenario-file').setInputFiles({
+    name: 'long.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify({ ...doc, description: noise })),
+  });
+  await ready(page);
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  await expect(page.getByRole('alert')).toContainText('send the scenario file instead');
+  expect(page.url().length).toBeGreaterThan(8000);
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Save the scenario file' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe('long-json.json');
+  const saved = JSON.parse(readFileSync((await file.path())!, 'utf8')) as Record<string, unknown>;
+  expect(saved.description).toBe(noise);
+  // A short link offers nothing of the kind.
+  await page.getByLabel('Scenario', { exact: true }).selectOption('vtd-basics');
+  await ready(page);
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  await expect(page.getByRole('alert')).toContainText('Link copied');
+  await expect(page.getByRole('button', { name: 'Save the scenario file' })).toHaveCount(0);
+});
 
 test('200 broken and hostile links each say why, keep the scenario shown and leave a working page', async ({
   page,

@@ -73,6 +73,7 @@ export function App() {
 
 function FullApp({ message, tab }: { message: string | null; tab: 'map' | 'compare' }) {
   useKeymap();
+  const action = useAppStore((s) => s.messageAction);
   return (
     <div
       className="app"
@@ -90,6 +91,11 @@ function FullApp({ message, tab }: { message: string | null; tab: 'map' | 'compa
       {message && (
         <div className="message">
           <p role="alert">{message}</p>
+          {action?.for === message && (
+            <button type="button" className="small" onClick={() => commandById(action.command).run()}>
+              {action.label}
+            </button>
+          )}
           <button
             type="button"
             className="dismiss"

@@ -78,14 +78,17 @@ export async function copyLink(): Promise<void> {
     url.length > LONG_LINK
       ? ' Links this long may be cut by mail and chat programs: send the scenario file instead.'
       : '';
+  let message: string;
   try {
     await navigator.clipboard.writeText(url);
-    useAppStore.getState().set({ message: `Link copied (${url.length.toLocaleString('en')} characters).${long}` });
+    message = `Link copied (${url.length.toLocaleString('en')} characters).${long}`;
   } catch {
-    useAppStore
-      .getState()
-      .set({ message: `The link is in the address bar (the clipboard was not available to the page).${long}` });
+    message = `The link is in the address bar (the clipboard was not available to the page).${long}`;
   }
+  useAppStore.getState().set({
+    message,
+    messageAction: long ? { for: message, label: 'Save the scenario file', command: 'file.save' } : null,
+  });
 }
 
 /** Back, Forward and a link pasted into the address bar change only the fragment: open what it holds. */

@@ -22,6 +22,8 @@ export interface AppState {
   presetId: string | null;
   status: Status;
   message: string | null;
+  /** A command the message offers as a button; shown only while that message is (`for` is its text). */
+  messageAction: { for: string; label: string; command: string } | null;
   /** A vendor model replacing the scenario's (a VENDOR_CONFIGS label), or null for the scenario's own. */
   vendor: string | null;
   /** A kernel behaviour profile replacing each case's own ("6.18"), or null for the case's. */
@@ -35,6 +37,7 @@ export const useAppStore = create<AppState>()((set) => ({
   // The page starts by fetching the preset list and loading the first preset.
   status: 'loading',
   message: null,
+  messageAction: null,
   vendor: null,
   kernel: null,
   set: (patch) => set(patch),

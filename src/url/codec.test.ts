@@ -115,4 +115,18 @@ describe('share links', () => {
       if (!r.ok) expect(typeof r.error).toBe('string');
     },
   );
+
+  // Links people have sent stay links: the ones frozen here were written by format 1 on the day it shipped
+  // and must decode to exactly what they held, whatever this build writes now. A new format adds its own
+  // frozen file and a migration that turns each older file's links into the same state.
+  it.each(
+    (
+      JSON.parse(readFileSync('src/url/links-v1.json', 'utf8')) as {
+        links: Array<{ why: string; link: string; state: LinkState }>;
+      }
+    ).links,
+  )('a format-1 link still opens: $why', async ({ link, state }) => {
+    expect(link.startsWith('#s=1.')).toBe(true);
+    expect(await decodeLink(link)).toEqual({ ok: true, state });
+  });
 });
