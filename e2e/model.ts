@@ -11,6 +11,7 @@ export interface PresetEntry {
   id: string;
   title: string;
   file: string;
+  tour?: boolean;
 }
 
 export const presets = (): PresetEntry[] =>
