@@ -46,6 +46,8 @@ describe('alloc_iova (≥5.11: first pass below the cached node, retry pass abov
           // at once until something below 4 GiB is freed, even where a slot would now fit.
           const fastFail = o.limit + 1 <= d.dma32bitPfn && o.size >= d.max32AllocSize;
           const n = d.allocIova(o.size, o.limit, o.aligned);
+          // The step's reason says which of the two failures it was.
+          expect(d.fastFailed).toBe(!n && fastFail);
           if (!n) {
             if (!fastFail) expect(fits).toBe(false);
             continue;

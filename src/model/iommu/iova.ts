@@ -39,6 +39,8 @@ export class IovaDomain {
   /** ≥4.15: first pfn above 4 GiB (exclusive bound); before: the caller's pfn_32bit, inclusive. */
   readonly dma32bitPfn: number;
   max32AllocSize: number;
+  /** The last allocation failed at the max32_alloc_size check, without walking the tree. */
+  fastFailed = false;
   readonly rcaches: Rcache[] = [];
   private readonly newAlgorithm: boolean;
 
@@ -80,6 +82,7 @@ export class IovaDomain {
 
   /** alloc_iova: limitPfn is inclusive; the range is naturally aligned when sizeAligned. */
   allocIova(size: number, limitPfn: number, sizeAligned: boolean): RbNode | null {
+    this.fastFailed = false;
     if (size <= 0) return null;
     return this.newAlgorithm
       ? this.allocRange(size, limitPfn + 1, sizeAligned)
@@ -163,7 +166,10 @@ export class IovaDomain {
   /** ≥4.15 __alloc_and_insert_iova_range: first fit, top-down, from the cached node; L is exclusive. */
   private allocRange(size: number, L: number, sizeAligned: boolean): RbNode | null {
     const align = sizeAligned ? 2 ** orderBase2(size) : 1;
-    if (kernel.iovaHasMax32(this.profile) && L <= this.dma32bitPfn && size >= this.max32AllocSize) return null;
+    if (kernel.iovaHasMax32(this.profile) && L <= this.dma32bitPfn && size >= this.max32AllocSize) {
+      this.fastFailed = true;
+      return null;
+    }
     let curr: RbNode | null = L <= this.dma32bitPfn ? this.cached32Node! : this.cachedNode!;
     // retry_pfn: the cached node's pfn_hi; before the overflow fix pfn_hi + 1, which wraps to 0 for the anchor.
     const fixed = kernel.iovaRetryStartsAboveCached(this.profile);

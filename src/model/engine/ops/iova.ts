@@ -39,7 +39,13 @@ export const iovaOps: Record<string, OpDef> = {
     run(sim, a) {
       const d = iovad(sim);
       const node = d.allocIova(a.size, a.limit_pfn, a.size_aligned);
-      if (!node) sim.iommu.trace.fail(null, 'no free range of that size below limit_pfn (alloc_iova returned NULL)');
+      if (!node)
+        sim.iommu.trace.fail(
+          null,
+          d.fastFailed
+            ? `size ${a.size} ≥ max32_alloc_size ${d.max32AllocSize} (an allocation that large already failed below 4 GiB): __alloc_and_insert_iova_range returns -ENOMEM before walking the tree (alloc_iova returned NULL)`
+            : 'no free range of that size below limit_pfn (alloc_iova returned NULL)',
+        );
       return {
         ret: null,
         pfn_lo: node ? hex(node.lo) : null,
