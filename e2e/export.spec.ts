@@ -17,7 +17,7 @@ test('the map saves as an SVG and a PNG that open, titled with the scenario and 
   await expect(page.getByTestId('step-position')).toHaveText('of 3');
   const mapWidth = await page.locator('#map-canvas').evaluate((c) => c.getBoundingClientRect().width);
 
-  const svg = await saved(page, 'SVG');
+  const svg = await saved(page, 'Save map as SVG');
   expect(svg.name).toBe('vt-d-basics-superpages-follow-alignment-step-3.svg');
   const text = svg.bytes.toString('utf8');
   expect(text.startsWith('<?xml')).toBe(true);
@@ -48,7 +48,7 @@ test('the map saves as an SVG and a PNG that open, titled with the scenario and 
   expect(svgSize[0]).toBe(parsed.width);
   expect(svgSize[1]).toBeGreaterThan(150);
 
-  const png = await saved(page, 'PNG');
+  const png = await saved(page, 'Save map as PNG');
   expect(png.name).toBe('vt-d-basics-superpages-follow-alignment-step-3.png');
   expect(png.bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
   const image = await page.evaluate(async (b64) => {

@@ -50,15 +50,15 @@ async function playTour(
   const doc = JSON.parse(readFileSync(`public/scenarios/${entry.file}`, 'utf8')) as TourDoc;
   const n = doc.cases[0]!.steps.length;
   const pauses: number[] = [];
-  await page.getByRole('button', { name: 'Play the tour' }).click();
+  await page.getByTestId('tour-play').click();
   for (;;) {
     // Stopped: at a pause, or at the end.
-    await expect(page.getByRole('button', { name: 'Play the tour' })).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByTestId('tour-play')).toHaveAttribute('title', 'Play the tour', { timeout: 60_000 });
     const at = await page.getByTestId('tour-position').textContent();
     if (at === `step ${n} of ${n}`) break;
     await expect(page.getByTestId('tour-paused')).toBeVisible();
     pauses.push(Number(/step (\d+)/.exec(at ?? '')?.[1]));
-    await page.getByRole('button', { name: 'Play the tour' }).click();
+    await page.getByTestId('tour-play').click();
   }
   const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
   await context.close();
@@ -81,4 +81,22 @@ test('every guided tour plays from start to end with its captions, stopping wher
     const expected = c.steps.flatMap((s, k) => (s.pause && k + 1 < c.steps.length ? [k + 1] : []));
     expect(pauses, entry.id).toEqual(expected);
   }
+});
+
+test('opening another scenario while a tour plays stops it: the new tour waits at its opening caption', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await expect(page.locator('#app-status')).toHaveText('Ready.', { timeout: 60_000 });
+  await page.getByLabel('Scenario', { exact: true }).selectOption('tour-memlock');
+  await expect(page.getByTestId('tour-position')).toHaveText('before step 1');
+  await page.getByLabel('pace', { exact: true }).selectOption('4');
+  await page.getByTestId('tour-play').click();
+  await expect(page.getByTestId('tour-play')).toHaveAttribute('title', 'Pause the tour');
+  await page.getByLabel('Scenario', { exact: true }).selectOption('tour-iova');
+  await expect(page.getByTestId('tour-position')).toHaveText('before step 1');
+  await expect(page.getByTestId('tour-play')).toHaveAttribute('title', 'Play the tour');
+  // Longer than a caption stays up at 4×: had the old tour's timer survived, it would have stepped on.
+  await page.waitForTimeout(2500);
+  await expect(page.getByTestId('tour-position')).toHaveText('before step 1');
 });

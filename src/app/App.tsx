@@ -140,6 +140,7 @@ function FullApp({ message, tab }: { message: string | null; tab: 'map' | 'compa
                               className="small"
                               onClick={() => commandById(`view.${kind}`).run()}
                               title={`Save the map as ${kind.toUpperCase()} (${kind === 'svg' ? 'e' : 'Shift+E'})`}
+                              aria-label={`Save map as ${kind.toUpperCase()}`}
                             >
                               {kind.toUpperCase()}
                             </button>

@@ -15,7 +15,7 @@ import { TourCard } from './tour/TourCard';
 export const isEmbed = (search: string): boolean => new URLSearchParams(search).has('embed');
 
 /** Stepping, selecting and viewing only: nothing that edits, saves or copies. */
-const readOnly = (c: Command) => c.group !== 'Edit' && c.id !== 'share.copy';
+const readOnly = (c: Command) => c.group !== 'Edit' && !['share.copy', 'view.svg', 'view.png'].includes(c.id);
 
 /** The full app's address for the state on screen. */
 function useFullAppHref(): string {

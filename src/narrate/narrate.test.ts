@@ -68,8 +68,25 @@ describe('narration', () => {
   it('tells pins that only gained a reference from new ones, and a vendor callback on unmap', () => {
     const doc = JSON.parse(readFileSync('public/scenarios/mdev-pin.json', 'utf8')) as Doc;
     const steps = runFile(doc).cases[0]!.steps;
-    expect(narrate(doc.cases[0]!.steps[2]!, steps[2]!)).toContain('locked_vm is 6 pages');
-    expect(narrate(doc.cases[0]!.steps[4]!, steps[4]!)).toContain("called the vendor's dma_unmap 1 time");
+    expect(narrate(doc.cases[0]!.steps[2]!, steps[2]!)).toBe(
+      "The vendor pinned 4 pages at iova 0x12000, host pfn 0x100012 onwards: each has a vfio_pfn in the mapping's pfn_list, a page already there gaining a reference. locked_vm is 6 pages.",
+    );
+    // No IOMMU domain here: nothing claims IOMMU entries were cleared.
+    expect(narrate(doc.cases[0]!.steps[4]!, steps[4]!)).toBe(
+      "Unmapped 64 MiB from iova 0x0: each vfio_dma in the range was removed (vfio_remove_dma) with whatever it had mapped and pinned. Pages were still pinned, so type1 called the vendor's dma_unmap 1 time for it to unpin them. locked_vm is 0 pages.",
+    );
+  });
+
+  it('names the notifier as the kernel of the profile has it (a direct call from 6.0, the notifier chain before)', () => {
+    const unmap = { op: 'UNMAP_DMA', args: { iova: '0x0', size: '0x1000' } };
+    const before60 = {
+      op: 'UNMAP_DMA',
+      ret: 0,
+      size: '0x1000',
+      vendor_callback_count: 2,
+      explain: { path: ['vfio_dma_do_unmap'] },
+    };
+    expect(narrate(unmap, before60)).toContain('type1 sent the vendor VFIO_IOMMU_NOTIFY_DMA_UNMAP 2 times');
   });
 
   it('takes an address a step names by $ref from the step that reported it', () => {

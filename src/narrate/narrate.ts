@@ -125,7 +125,9 @@ function mapDma(a: Record<string, unknown>, r: Out): string {
   if (flags(a).includes('VADDR')) {
     if (typeof r.ret === 'string')
       return `Giving the mapping at iova ${addrText(a.iova)} a new vaddr failed with ${errnoText(r.ret)}.`;
-    return `The mapping at iova ${addrText(a.iova)} got a new vaddr, ${addrText(a.vaddr)} (VFIO_DMA_MAP_FLAG_VADDR): nothing was pinned or mapped again, and pins waiting for it can go on.`;
+    const woke =
+      Array.isArray(r.woken) && r.woken.length > 0 ? ` It woke ${count(r.woken.length, 'caller')} waiting for it.` : '';
+    return `The mapping at iova ${addrText(a.iova)} got a new vaddr, ${addrText(a.vaddr)} (VFIO_DMA_MAP_FLAG_VADDR): nothing was pinned or mapped again.${woke}`;
   }
   const chunks = rows(r.pin_chunks);
   let pinned = 0;
@@ -156,15 +158,17 @@ function unmapDma(a: Record<string, unknown>, r: Out): string {
   const range = f.includes('ALL') ? 'every mapping' : `${bytesText(a.size)} at iova ${addrText(a.iova)}`;
   if (typeof r.ret === 'string') return `Unmapping ${range} failed with ${errnoText(r.ret)}.${locked(r)}`;
   const calls = num(r.vendor_callback_count);
+  // 6.0 made the notifier chain a direct call; the path the model reports says which this kernel has.
+  const how = ((r.explain as { path?: string[] } | undefined)?.path ?? []).includes('vfio_notify_dma_unmap')
+    ? "called the vendor's dma_unmap"
+    : 'sent the vendor VFIO_IOMMU_NOTIFY_DMA_UNMAP';
   const told =
-    calls > 0
-      ? ` Pages were still pinned, so type1 called the vendor's dma_unmap ${count(calls, 'time')} (vfio_notify_dma_unmap) for it to unpin them.`
-      : '';
+    calls > 0 ? ` Pages were still pinned, so type1 ${how} ${count(calls, 'time')} for it to unpin them.` : '';
   if (f.includes('VADDR'))
-    return `The vaddr of ${range} was invalidated (VFIO_DMA_UNMAP_FLAG_VADDR): pins and IOMMU mappings stay, and new pins in it wait for a new vaddr.${locked(r)}`;
+    return `The vaddr of ${range} was invalidated (VFIO_DMA_UNMAP_FLAG_VADDR): its pins and IOMMU mappings stay until a MAP_DMA with VFIO_DMA_MAP_FLAG_VADDR gives it a new vaddr.${locked(r)}`;
   const size = big(r.size);
   if (size === 0n) return `Nothing was unmapped: unmap.size reads 0.${told}${locked(r)}`;
-  return `Unmapped ${f.includes('ALL') ? `every mapping (${bytesText(r.size)})` : `${bytesText(r.size)} from iova ${addrText(a.iova)}`}: each vfio_dma in the range was removed (vfio_remove_dma), unmapping and unpinning what it held.${told}${locked(r)}`;
+  return `Unmapped ${f.includes('ALL') ? `every mapping (${bytesText(r.size)})` : `${bytesText(r.size)} from iova ${addrText(a.iova)}`}: each vfio_dma in the range was removed (vfio_remove_dma) with whatever it had mapped and pinned.${told}${locked(r)}`;
 }
 
 function pin(a: Record<string, unknown>, r: Out, npage: number): string {
@@ -173,7 +177,7 @@ function pin(a: Record<string, unknown>, r: Out, npage: number): string {
   const n = pfns instanceof RowList ? pfns.length : Array.isArray(pfns) ? pfns.length : 0;
   const at = pfns instanceof RowList ? pfns.row(0) : Array.isArray(pfns) ? (pfns as unknown[])[0] : undefined;
   const first = n > 0 ? `, host pfn ${addrText(at)}${n > 1 ? ' onwards' : ''}` : '';
-  return `The vendor pinned ${count(npage, 'page')}${a.iova !== undefined ? ` at iova ${addrText(a.iova)}` : ''}${first}: each gets a vfio_pfn in pfn_list (a page already there only gains a reference, and only new pages are charged).${locked(r)}`;
+  return `The vendor pinned ${count(npage, 'page')}${a.iova !== undefined ? ` at iova ${addrText(a.iova)}` : ''}${first}: each has a vfio_pfn in the mapping's pfn_list, a page already there gaining a reference.${locked(r)}`;
 }
 
 function unpin(a: Record<string, unknown>, r: Out): string {
@@ -188,9 +192,9 @@ function unpin(a: Record<string, unknown>, r: Out): string {
 
 function allocIova(a: Record<string, unknown>, r: Out): string {
   if (r.pfn_lo === null || r.pfn_lo === undefined)
-    return `alloc_iova found no free range of ${count(num(a.size), 'page')} at or below limit_pfn ${addrText(a.limit_pfn)}; max32_alloc_size is now ${addrText(r.max32_alloc_size)}.`;
+    return `alloc_iova returned NULL for ${count(num(a.size), 'page')} at or below limit_pfn ${addrText(a.limit_pfn)}.`;
   const n = Number((big(r.pfn_hi) ?? 0n) - (big(r.pfn_lo) ?? 0n) + 1n);
-  return `alloc_iova gave pfns ${addrText(r.pfn_lo)}–${addrText(r.pfn_hi)} (${count(n, 'page')}), the highest free range at or below limit_pfn ${addrText(a.limit_pfn)}.`;
+  return `alloc_iova gave pfns ${addrText(r.pfn_lo)}–${addrText(r.pfn_hi)} (${count(n, 'page')}) at or below limit_pfn ${addrText(a.limit_pfn)}, searching down from its cached node.`;
 }
 
 function kvmgtMap(a: Record<string, unknown>, r: Out): string {
@@ -248,7 +252,7 @@ export function narrate(
   if (r.sim_error) return 'The simulator refused this step; the state is the one before it.';
   if (r.ret === 'KERNEL_BUG') return 'The kernel hit a BUG here: in a real host this oopses, and no later step runs.';
   if (r.ret === 'BLOCKED')
-    return 'The caller sleeps in vfio_wait: the iova is in a mapping whose vaddr was invalidated, and it waits for a MAP_DMA with VFIO_DMA_MAP_FLAG_VADDR.';
+    return 'The caller sleeps: it needs a mapping whose vaddr was invalidated, and waits until a MAP_DMA with VFIO_DMA_MAP_FLAG_VADDR gives it one again.';
   switch (input.op) {
     case 'MAP_DMA':
       return mapDma(a, r);

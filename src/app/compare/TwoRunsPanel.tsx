@@ -1,8 +1,8 @@
 // The case on screen run twice, under two kernel profiles or two vendor models, step by step: each step's
 // return value under both, what differs marked, and what each run did where they part.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { VENDOR_CONFIGS } from '../../model/mdev/configs';
-import { NAMED_PROFILES } from '../../model/profile';
+import { DEFAULT_KERNEL, NAMED_PROFILES } from '../../model/profile';
 import { useSession } from '../../state/session';
 import { isBusy, useAppStore } from '../../state/store';
 import { useView } from '../../state/view';
@@ -12,8 +12,20 @@ import { seek, sim } from '../actions';
 import { Choice, type ChoiceOption } from '../Choice';
 
 const AS_CASE = '';
-const kernelOptions = (own: string | null): Array<ChoiceOption<string>> => [
-  { value: AS_CASE, label: own ? `${own} (the case's)` : "the case's" },
+
+/** The profile a case names for itself (its own, else its environment's, else the default), whatever the top bar picked. */
+function ownKernel(doc: unknown, caseId: string | null): string {
+  const d = doc as {
+    environments?: Record<string, { kernel?: unknown } | undefined>;
+    cases?: Array<{ id?: unknown; kernel?: unknown; env?: unknown } | null>;
+  } | null;
+  const c = d?.cases?.find((x) => x?.id === caseId);
+  const env = typeof c?.env === 'string' ? d?.environments?.[c.env] : (c?.env as { kernel?: unknown } | undefined);
+  const k = c?.kernel ?? env?.kernel;
+  return typeof k === 'string' ? k : DEFAULT_KERNEL;
+}
+const kernelOptions = (own: string): Array<ChoiceOption<string>> => [
+  { value: AS_CASE, label: `${own} (the case's)` },
   ...NAMED_PROFILES.map((k) => ({ value: k, label: k })),
 ];
 const VENDORS: Array<ChoiceOption<string>> = [
@@ -24,7 +36,7 @@ const VENDORS: Array<ChoiceOption<string>> = [
 const retText = (r: unknown): string => (r === null ? 'done' : String(r));
 const bad = (r: unknown): boolean => typeof r === 'string' && (r.startsWith('-E') || r === 'KERNEL_BUG');
 
-function VariantPicker(props: { name: 'A' | 'B'; v: Variant; own: string | null; onChange: (v: Variant) => void }) {
+function VariantPicker(props: { name: 'A' | 'B'; v: Variant; own: string; onChange: (v: Variant) => void }) {
   const { name, v, own, onChange } = props;
   return (
     <fieldset className="variant">
@@ -56,6 +68,10 @@ export function TwoRunsPanel() {
   const [onlyDiffering, setOnlyDiffering] = useState(false);
   // The answer and what it was asked for: it is still running while those differ from what is picked now.
   const [answer, setAnswer] = useState<{ for: unknown[]; result: TwoRuns } | null>(null);
+  // One run at a time: pickers changed while it runs ask again once it is back, for what is picked then,
+  // so the worker never works through runs nobody looks at.
+  const inFlight = useRef(false);
+  const [returned, setReturned] = useState(0);
   const caseId = info?.caseId ?? null;
   const asked = [doc, caseId, a, b];
   const current = answer !== null && answer.for.every((x, i) => x === asked[i]);
@@ -63,25 +79,26 @@ export function TwoRunsPanel() {
   const running = doc !== null && caseId !== null && !current;
 
   useEffect(() => {
-    if (doc === null || caseId === null || isBusy(status)) return;
-    let live = true;
+    if (doc === null || caseId === null || isBusy(status) || current || inFlight.current) return;
+    inFlight.current = true;
     const question = [doc, caseId, a, b];
     sim()
       .twoRuns(doc, caseId, a, b)
       .then(
-        (r) => live && setAnswer({ for: question, result: r }),
-        (e: unknown) =>
-          live &&
-          !(e instanceof Superseded) &&
-          setAnswer({
-            for: question,
-            result: { kernels: ['', ''], steps: [], total: 0, differing: 0, error: (e as Error).message },
-          }),
-      );
-    return () => {
-      live = false;
-    };
-  }, [doc, caseId, a, b, status]);
+        (r) => setAnswer({ for: question, result: r }),
+        (e: unknown) => {
+          if (!(e instanceof Superseded))
+            setAnswer({
+              for: question,
+              result: { kernels: ['', ''], steps: [], total: 0, differing: 0, error: (e as Error).message },
+            });
+        },
+      )
+      .finally(() => {
+        inFlight.current = false;
+        setReturned((n) => n + 1);
+      });
+  }, [doc, caseId, a, b, status, current, returned]);
 
   const rows = (result?.steps ?? []).filter((s) => !onlyDiffering || s.differs.length > 0);
   const [ka, kb] = result?.kernels ?? ['', ''];
@@ -93,8 +110,8 @@ export function TwoRunsPanel() {
         return value under both, and where they differ, what each run did.
       </p>
       <div className="controls">
-        <VariantPicker name="A" v={a} own={info?.kernel ?? null} onChange={setA} />
-        <VariantPicker name="B" v={b} own={info?.kernel ?? null} onChange={setB} />
+        <VariantPicker name="A" v={a} own={ownKernel(doc, caseId)} onChange={setA} />
+        <VariantPicker name="B" v={b} own={ownKernel(doc, caseId)} onChange={setB} />
       </div>
       <p className="muted" role="status" data-testid="two-runs-summary">
         {running

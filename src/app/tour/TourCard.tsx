@@ -41,19 +41,23 @@ export function TourCard() {
           type="button"
           className="small"
           onClick={() => setPlaying(!playing)}
-          aria-label={playing ? 'Pause the tour' : 'Play the tour'}
+          data-testid="tour-play"
+          title={playing ? 'Pause the tour' : 'Play the tour'}
         >
           <Icon name={playing ? 'pause' : 'play'} /> {playing ? 'Pause' : at >= n ? 'Replay' : 'Play'}
         </button>
       </div>
-      <p className="tour-caption" data-testid="tour-caption" aria-live="polite">
-        {caption || <span className="muted">(no caption for this step)</span>}
-      </p>
-      {stopped && (
-        <p className="tour-hint muted" data-testid="tour-paused">
-          Paused here to look. Play or → goes on.
+      {/* One live region: the caption and, at a pause, the hint are read out as they change. */}
+      <div aria-live="polite">
+        <p className="tour-caption" data-testid="tour-caption">
+          {caption}
         </p>
-      )}
+        {stopped && (
+          <p className="tour-hint muted" data-testid="tour-paused">
+            Paused here to look. Play or → goes on.
+          </p>
+        )}
+      </div>
     </section>
   );
 }
