@@ -26,7 +26,7 @@ test('Save writes the scenario with "$schema"; Open and a drop bring a file back
   await page.goto('/');
   await ready(page);
   const download = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   const file = await download;
   expect(file.suggestedFilename()).toBe('vt-d-basics-superpages-follow-alignment.json');
   const saved = JSON.parse(readFileSync((await file.path())!, 'utf8')) as Record<string, unknown>;
