@@ -4,6 +4,7 @@ import { activeSelection, useSelection } from '../../state/selection';
 import { useSession } from '../../state/session';
 import { overlaps, selectionFootprint } from '../shared/footprint';
 import { count, hexPage, pagesSize } from '../shared/format';
+import { firstOverlap } from '../shared/ranges';
 import { TreeSvg } from '../shared/TreeSvg';
 import { ADDED } from '../../model/inspect/diff';
 
@@ -63,11 +64,8 @@ export function DmaTreeView() {
         changed={(r) => {
           const k = rowOf(r);
           if (!changes) return null;
-          const c = changes.iova;
-          for (let i = 0; i < c.length; i++)
-            if (c.cols.lo[i]! < d.iova[k]! + d.pages[k]! && c.cols.lo[i]! + c.cols.pages[i]! > d.iova[k]!)
-              return c.cols.kind[i] === ADDED ? 'added' : 'changed';
-          return null;
+          const i = firstOverlap(changes.iova, d.iova[k]!, d.iova[k]! + d.pages[k]!);
+          return i < 0 ? null : changes.iova.cols.kind[i] === ADDED ? 'added' : 'changed';
         }}
         onHover={(r) => (r === null ? useSelection.getState().set({ hover: null }) : choose(rowOf(r), false))}
         onPick={(r) => choose(rowOf(r), true)}
