@@ -44,7 +44,7 @@ async function serve(page: Page): Promise<void> {
 }
 
 async function open(page: Page, preset: string): Promise<void> {
-  await page.getByLabel('Scenario').selectOption(preset);
+  await page.getByLabel('Scenario', { exact: true }).selectOption(preset);
   await expect(page.locator('#app-status')).toHaveText('Ready.', { timeout: 120_000 });
   await expect(page.locator('#map-canvas')).toHaveAttribute('data-step', /\d+/);
 }

@@ -8,6 +8,7 @@ import { useSelection } from '../state/selection';
 import { useSession, type Edit } from '../state/session';
 import { useAppStore, type PresetEntry } from '../state/store';
 import { SimClient, Superseded, WorkerFailed } from '../worker/client';
+import { SUMMARY_PAGE } from '../worker/protocol';
 
 /** The kernel profile the user put in place of each case's own, if any. */
 const loadOpts = (): { kernel?: string } => {
@@ -165,20 +166,19 @@ async function pump(): Promise<void> {
   }
 }
 
-const PAGE = 100;
 const fetching = new Set<number>();
 
 /** Makes sure the step list has the summaries of steps [from, to). */
 export async function ensureSummaries(from: number, to: number): Promise<void> {
   const { info } = useSession.getState();
   if (!info) return;
-  const first = Math.max(0, Math.floor(from / PAGE));
-  const last = Math.floor(Math.min(info.steps, Math.max(to, 0)) / PAGE);
+  const first = Math.max(0, Math.floor(from / SUMMARY_PAGE));
+  const last = Math.floor(Math.min(info.steps, Math.max(to, 0)) / SUMMARY_PAGE);
   for (let p = first; p <= last; p++) {
-    if (fetching.has(p) || useSession.getState().summaries.has(p * PAGE) || p * PAGE >= info.steps) continue;
+    if (fetching.has(p) || useSession.getState().summaries.has(p * SUMMARY_PAGE) || p * SUMMARY_PAGE >= info.steps) continue;
     fetching.add(p);
     try {
-      const list = await sim().session('steps', p * PAGE, PAGE);
+      const list = await sim().session('steps', p * SUMMARY_PAGE, SUMMARY_PAGE);
       const s = useSession.getState();
       const next = new Map(s.summaries);
       for (const x of list) next.set(x.index, x);
@@ -207,7 +207,7 @@ async function reload(doc: unknown, fromStep: number, cursor: number): Promise<s
   const info = await sim().session('load', doc, s.info?.caseId ?? undefined, { ...loadOpts(), fromStep });
   if (info.error !== null) return info.error;
   // Summaries are fetched a page at a time: drop the whole page the edit starts in.
-  const kept = Math.floor(fromStep / PAGE) * PAGE;
+  const kept = Math.floor(fromStep / SUMMARY_PAGE) * SUMMARY_PAGE;
   s.set({ doc, info, summaries: new Map([...s.summaries].filter(([k]) => k < kept)), shown: -1 });
   await ensureSummaries(Math.max(0, cursor - 100), cursor + 100);
   seek(cursor);

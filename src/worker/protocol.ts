@@ -6,6 +6,9 @@
 import { transfer } from 'comlink';
 import { buffersOf } from '../model/lib/table';
 
+/** Step summaries the page asks for at once: a hundred with their narration came near the 100 KiB a message may copy. */
+export const SUMMARY_PAGE = 50;
+
 export interface Envelope<T> {
   value: T;
   /** Bytes structured clone copies (everything outside the transfer list), estimated as the clone walks. */
