@@ -16,7 +16,8 @@ interface Mark {
 
 const results: Record<string, unknown> = {};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 
 /** The presets plus the benchmark's own scenarios, served as if they were presets. */
 async function serve(page: Page): Promise<void> {
@@ -133,8 +134,9 @@ test('UI benchmark', async ({ page }) => {
   await expect(page.locator('#app-status')).toHaveText('Ready.', { timeout: 60_000 });
 
   // The largest worker message of each preset: open it and walk every step.
-  const presets = (JSON.parse(readFileSync('public/scenarios/index.json', 'utf8')) as { presets: Array<{ id: string }> })
-    .presets;
+  const presets = (
+    JSON.parse(readFileSync('public/scenarios/index.json', 'utf8')) as { presets: Array<{ id: string }> }
+  ).presets;
   const largest: Record<string, number> = {};
   for (const p of presets) {
     await page.evaluate(() => performance.clearMarks());
@@ -192,7 +194,12 @@ test('UI benchmark', async ({ page }) => {
   }
   await page.waitForTimeout(100);
   const frames = (await marks(page, 'vgpu:frame')).map((m) => (m.detail as { script: number }).script);
-  results.pan_zoom_script_ms = { frames: frames.length, median: median(frames), p95: pct(frames, 0.95), max: Math.max(...frames) };
+  results.pan_zoom_script_ms = {
+    frames: frames.length,
+    median: median(frames),
+    p95: pct(frames, 0.95),
+    max: Math.max(...frames),
+  };
 
   // Jump to any step of a 10,000-step case over 64 GiB.
   await open(page, 'bench-ten-thousand');
@@ -219,7 +226,12 @@ test('UI benchmark', async ({ page }) => {
     );
     jumps.push((await t.jsonValue()) as number);
   }
-  results.jump_10000_steps_ms = { runs: jumps.length, median: median(jumps), p95: pct(jumps, 0.95), max: Math.max(...jumps) };
+  results.jump_10000_steps_ms = {
+    runs: jumps.length,
+    median: median(jumps),
+    p95: pct(jumps, 0.95),
+    max: Math.max(...jumps),
+  };
   await stepTo(page, 10000);
   const tenHeap = await heaps(page, cdp, workers);
 

@@ -175,7 +175,8 @@ export async function ensureSummaries(from: number, to: number): Promise<void> {
   const first = Math.max(0, Math.floor(from / SUMMARY_PAGE));
   const last = Math.floor(Math.min(info.steps, Math.max(to, 0)) / SUMMARY_PAGE);
   for (let p = first; p <= last; p++) {
-    if (fetching.has(p) || useSession.getState().summaries.has(p * SUMMARY_PAGE) || p * SUMMARY_PAGE >= info.steps) continue;
+    if (fetching.has(p) || useSession.getState().summaries.has(p * SUMMARY_PAGE) || p * SUMMARY_PAGE >= info.steps)
+      continue;
     fetching.add(p);
     try {
       const list = await sim().session('steps', p * SUMMARY_PAGE, SUMMARY_PAGE);
