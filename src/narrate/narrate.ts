@@ -70,25 +70,31 @@ const num = (v: unknown): number => (typeof v === 'number' ? v : Number(big(v) ?
 const list = (v: unknown): Array<Record<string, unknown>> =>
   Array.isArray(v) ? (v as Array<Record<string, unknown>>) : [];
 
-/** A result list row by row, whether the model gave it as objects or as columns (a RowList). */
+/**
+ * A result list column by column, whether the model gave it as objects or as columns (a RowList): a
+ * 1 TiB MAP_DMA reports half a million chunks, read here without an object or a bigint per row.
+ */
 interface Rows {
   length: number;
-  get(i: number, key: string): unknown;
+  /** Row i's value of one column (a `page` column's raw cell counts pages). */
+  column(key: string): (i: number) => unknown;
+  /** Whether that column holds page numbers rather than bytes. */
+  inPages(key: string): boolean;
 }
 function rows(v: unknown): Rows {
   if (v instanceof RowList) {
     const index = new Map(v.columns.map((c, i) => [c.key, i]));
-    // A `page` column holds page numbers; everything here reads bytes.
-    const get = (i: number, key: string) => {
-      const c = index.get(key);
-      if (c === undefined) return undefined;
-      const cell = v.cell(i, c);
-      return v.columns[c]!.kind === 'page' ? BigInt(cell) << 12n : cell;
+    return {
+      length: v.length,
+      column: (key) => {
+        const c = index.get(key);
+        return c === undefined ? () => undefined : v.columnCells[c]!;
+      },
+      inPages: (key) => v.columns[index.get(key) ?? -1]?.kind === 'page',
     };
-    return { length: v.length, get };
   }
   const l = list(v);
-  return { length: l.length, get: (i, key) => l[i]?.[key] };
+  return { length: l.length, column: (key) => (i) => l[i]?.[key], inPages: () => false };
 }
 // A bool column's raw cell is 0 or 1.
 const yes = (v: unknown): boolean => v === true || v === 1;
@@ -105,11 +111,19 @@ export function errnoText(ret: string): string {
 
 /** The leaves the IOMMU driver wrote, by page size: "1 × 1 GiB leaf, 3 × 2 MiB leaves". */
 function leavesText(calls: unknown): string {
-  const by = new Map<bigint, number>();
   const t = rows(calls);
+  const pgsize = t.column('pgsize');
+  const n = t.column('count');
+  // Summed by the raw cell, turned into bytes once per page size.
+  const raw = new Map<unknown, number>();
   for (let i = 0; i < t.length; i++) {
-    const size = big(t.get(i, 'pgsize'));
-    if (size !== null) by.set(size, (by.get(size) ?? 0) + num(t.get(i, 'count')));
+    const k = pgsize(i);
+    raw.set(k, (raw.get(k) ?? 0) + num(n(i)));
+  }
+  const by = new Map<bigint, number>();
+  for (const [k, c] of raw) {
+    const size = t.inPages('pgsize') ? (big(k) ?? 0n) << 12n : big(k);
+    if (size !== null) by.set(size, (by.get(size) ?? 0) + c);
   }
   const total = [...by.values()].reduce((s, n) => s + n, 0);
   if (total === 0) return '';
@@ -132,9 +146,11 @@ function mapDma(a: Record<string, unknown>, r: Out): string {
   const chunks = rows(r.pin_chunks);
   let pinned = 0;
   let reserved = 0;
+  const isReserved = chunks.column('reserved');
+  const npage = chunks.column('npage');
   for (let i = 0; i < chunks.length; i++)
-    if (yes(chunks.get(i, 'reserved'))) reserved++;
-    else pinned += num(chunks.get(i, 'npage'));
+    if (yes(isReserved(i))) reserved++;
+    else pinned += num(npage(i));
   if (typeof r.ret === 'string') {
     const undone =
       chunks.length > 0
