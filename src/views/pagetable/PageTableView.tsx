@@ -58,6 +58,29 @@ function tablePage(
   return { base, pfn, entries };
 }
 
+const countsOf = new WeakMap<Pt, Array<{ level: number; tables: number; used: number; leaves: number }>>();
+
+/** Table pages, entries used and leaves at each level, top level first: one pass over the runs per table. */
+function countsPerLevel(pt: Pt): Array<{ level: number; tables: number; used: number; leaves: number }> {
+  const hit = countsOf.get(pt);
+  if (hit) return hit;
+  const rows = Array.from({ length: pt.levels + 1 }, (_, level) => ({ level, tables: 0, used: 0, leaves: 0 }));
+  for (let i = 0; i < pt.tables.length; i++) {
+    const r = rows[pt.tables.cols.level[i]!];
+    if (!r) continue;
+    r.tables++;
+    r.used += pt.tables.cols.used[i]!;
+  }
+  for (let i = 0; i < pt.runs.length; i++) {
+    const level = pt.runs.cols.level[i]!;
+    const r = rows[level];
+    if (r) r.leaves += pt.runs.cols.pages[i]! / SPAN(level);
+  }
+  const out = rows.slice(1).reverse();
+  countsOf.set(pt, out);
+  return out;
+}
+
 export function PageTableView() {
   // Without a container domain, a vendor with a host IOMMU still has one table: the GPU's DMA domain.
   const pt = useSession((s) => s.state?.iommu ?? s.state?.gpu ?? null);
@@ -82,20 +105,7 @@ export function PageTableView() {
         : pt.runs.length > 0
           ? pt.runs.cols.iova[0]!
           : 0;
-  const perLevel = [...Array(pt.levels).keys()].map((k) => {
-    const level = pt.levels - k;
-    let tables = 0;
-    let used = 0;
-    for (let i = 0; i < pt.tables.length; i++)
-      if (pt.tables.cols.level[i] === level) {
-        tables++;
-        used += pt.tables.cols.used[i]!;
-      }
-    let leaves = 0;
-    for (let i = 0; i < pt.runs.length; i++)
-      if (pt.runs.cols.level[i] === level) leaves += pt.runs.cols.pages[i]! / SPAN(level);
-    return { level, tables, used, leaves };
-  });
+  const perLevel = countsPerLevel(pt);
   return (
     <div className="pagetable" data-testid="page-table-view">
       <h2 className="panel-title">

@@ -163,18 +163,18 @@ const byKind = new WeakMap<Ranges, Array<{ kind: number; lo: Float64Array; pages
 function changesByKind(r: Ranges): Array<{ kind: number; lo: Float64Array; pages: Float64Array }> {
   const hit = byKind.get(r);
   if (hit) return hit;
-  const out = [ADDED, REMOVED, CHANGED].map((kind) => {
-    let n = 0;
-    for (let i = 0; i < r.length; i++) if (r.cols.kind[i] === kind) n++;
-    const lo = new Float64Array(n);
-    const pages = new Float64Array(n);
-    for (let i = 0, k = 0; i < r.length; i++)
-      if (r.cols.kind[i] === kind) {
-        lo[k] = r.cols.lo[i]!;
-        pages[k++] = r.cols.pages[i]!;
-      }
-    return { kind, lo, pages };
-  });
+  // Two passes over the ranges in all (a half-million-frame step has as many): count per kind, then fill.
+  const kinds = [ADDED, REMOVED, CHANGED];
+  const n = [0, 0, 0, 0];
+  for (let i = 0; i < r.length; i++) n[r.cols.kind[i]!]!++;
+  const out = kinds.map((kind) => ({ kind, lo: new Float64Array(n[kind]!), pages: new Float64Array(n[kind]!) }));
+  const at = [0, 0, 0, 0];
+  for (let i = 0; i < r.length; i++) {
+    const kind = r.cols.kind[i]!;
+    const o = out[kind - 1]!;
+    o.lo[at[kind]!] = r.cols.lo[i]!;
+    o.pages[at[kind]!++] = r.cols.pages[i]!;
+  }
   byKind.set(r, out);
   return out;
 }
