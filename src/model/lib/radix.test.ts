@@ -39,3 +39,17 @@ test.prop([
   expect(Array.from(keys)).toEqual(expected.map((e) => e[0][0]));
   expect(Array.from(vals)).toEqual(expected.map((e) => e[0][1]));
 });
+
+test.prop([
+  fc.integer({ min: 0, max: 2 ** 31 }),
+  fc.integer({ min: 0, max: 12 }),
+  fc.array(fc.tuple(fc.nat(2 ** 18), fc.nat()), { minLength: 4096, maxLength: 6000 }),
+])('sorts keys that share a base and low zero bits (huge-page frames) as an index sort does', (base, shift, xs) => {
+  const all = xs.map(([x, v]) => [base + x * 2 ** shift, v] as const);
+  const expected = all.map((p, i) => [p, i] as const).sort((x, y) => x[0][0] - y[0][0] || x[1] - y[1]);
+  const keys = Float64Array.from(all, (p) => p[0]);
+  const vals = Float64Array.from(all, (p) => p[1]);
+  sortPairs(keys, vals);
+  expect(Array.from(keys)).toEqual(expected.map((e) => e[0][0]));
+  expect(Array.from(vals)).toEqual(expected.map((e) => e[0][1]));
+});
