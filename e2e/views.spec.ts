@@ -169,6 +169,24 @@ test.describe('one selection across every view', () => {
     await page.getByTestId('dma-tree-node').first().click();
     await highlightedEverywhere(page, s, footprint(s, 'iova', s.dmas.cols.iova[0]!, s.dmas.cols.pages[0]!));
   });
+
+  test('an entry of a table page: its bits on hover, and picked it is the selection everywhere', async ({ page }) => {
+    await open(page, 'vtd-basics');
+    // Step 2: the 1 GiB leaf at L3 entry 1, and the 2 MiB at 0x1000 as 4 KiB leaves under L3 entry 0.
+    await page.getByRole('button', { name: 'Previous step' }).click();
+    await expect(map(page)).toHaveAttribute('data-step', '2');
+    const l3 = page.getByTestId('tpage-L3');
+    await l3.locator('[data-i="1"]').hover();
+    await expect(l3.locator('.entry-info')).toContainText('entry 1: 0x100000083');
+    await expect(l3.locator('.entry-info')).toContainText('leaf → 0x100000000');
+    await l3.locator('[data-i="1"]').click();
+    await expect(page.getByTestId('selection')).toContainText('L3 entry 1 of the table page');
+    // The iova lane shows 0x0–0x200000 (where step 2 mapped): zoomed to the selection, every lane has it.
+    await page.getByRole('button', { name: 'Zoom to selection' }).click();
+    await expect(map(page)).toHaveAttribute('data-highlight', /iova:1/);
+    const model = openModel(presetDoc('vtd-basics.json'));
+    await highlightedEverywhere(page, model.state(2), footprint(model.state(2), 'iova', 0x40000, 0x40000));
+  });
 });
 
 test.describe('follow an address', () => {

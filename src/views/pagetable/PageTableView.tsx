@@ -2,7 +2,7 @@
 // pages each level holds and how many leaves (superpages marked), and for the iova in focus the table
 // page at every level as its 512 entries, the walked entry ringed; hovering an entry shows its raw value
 // and decoded bits.
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import type { PageTableView as Pt } from '../../model/inspect/state';
 import { activeSelection, useSelection } from '../../state/selection';
 import { useSession } from '../../state/session';
@@ -57,6 +57,23 @@ function tablePage(
   }
   return { base, pfn, entries };
 }
+
+/** The entry a pointer event landed on (its cell's data-i), or null between cells. */
+function cellIndex(target: EventTarget): number | null {
+  const i = (target as HTMLElement).dataset?.i;
+  return i === undefined ? null : Number(i);
+}
+
+/** A table page's 512 cells, drawn again only when one of their classes changes. */
+const Cells = memo(function Cells({ classes }: { classes: string }) {
+  return (
+    <>
+      {classes.split(',').map((c, i) => (
+        <span key={i} className={c} data-i={i} />
+      ))}
+    </>
+  );
+});
 
 const countsOf = new WeakMap<Pt, Array<{ level: number; tables: number; used: number; leaves: number }>>();
 
@@ -156,29 +173,36 @@ export function PageTableView() {
                 L{level} table page <code>{hexPage(page.pfn)}</code>, covers {hexPage(page.base)} +{' '}
                 {pagesSize(512 * SPAN(level))}
               </figcaption>
+              {/* One handler per table page, not per entry: 512 cells a level re-render on every step. */}
               <div
                 className="cells"
                 role="group"
                 aria-label={`L${level} table page entries`}
+                onPointerOver={(e) => {
+                  const i = cellIndex(e.target);
+                  if (i !== null && (hover?.level !== level || hover.index !== i)) setHover({ level, index: i });
+                }}
                 onPointerLeave={() => setHover(null)}
+                onClick={(e) => {
+                  const i = cellIndex(e.target);
+                  if (i === null) return;
+                  useSelection.getState().set({
+                    pinned: {
+                      space,
+                      lo: page.base + i * SPAN(level),
+                      pages: SPAN(level),
+                      label: `L${level} entry ${i} of the table page ${hexPage(page.pfn)}`,
+                    },
+                  });
+                }}
               >
-                {page.entries.map((e, i) => (
-                  <span
-                    key={i}
-                    className={`cell ${e.kind} ${e.kind === 'leaf' ? `l${level}` : ''} ${i === index ? 'walked' : ''}`}
-                    onPointerEnter={() => setHover({ level, index: i })}
-                    onClick={() =>
-                      useSelection.getState().set({
-                        pinned: {
-                          space,
-                          lo: page.base + i * SPAN(level),
-                          pages: SPAN(level),
-                          label: `L${level} entry ${i} of the table page ${hexPage(page.pfn)}`,
-                        },
-                      })
-                    }
-                  />
-                ))}
+                <Cells
+                  classes={page.entries
+                    .map(
+                      (e, i) => `cell ${e.kind}${e.kind === 'leaf' ? ` l${level}` : ''}${i === index ? ' walked' : ''}`,
+                    )
+                    .join(',')}
+                />
               </div>
               <div className="entry-info" aria-live="polite">
                 {d && hover ? (
