@@ -8,6 +8,7 @@ import type { Space } from '../../model/inspect/follow';
 import type { StepState } from '../../model/inspect/state';
 import type { Selection } from '../../state/selection';
 import { argsort, gather } from './arrays';
+import { firstEndingAfter } from './ranges';
 
 export const SPACES: readonly Space[] = ['gpa', 'hva', 'iova', 'hpa', 'dma'];
 
@@ -85,18 +86,6 @@ function mappings(s: StepState): Mapping[] {
   }
   cache.set(s, out);
   return out;
-}
-
-/** First row ending after page p in rows sorted by start (binary search). */
-function firstEndingAfter(start: (i: number) => number, pages: (i: number) => number, n: number, p: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (start(mid) + pages(mid) <= p) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** The image of ranges under the mapping, forward (src → dst) or back. */
