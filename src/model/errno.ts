@@ -21,6 +21,27 @@ export const ERRNO = {
 } as const;
 
 export type ErrnoName = keyof typeof ERRNO;
+
+/** What userspace's strerror() prints for each errno the model returns. */
+export const STRERROR: Record<ErrnoName, string> = {
+  EPERM: 'Operation not permitted',
+  ENOENT: 'No such file or directory',
+  ESRCH: 'No such process',
+  EFAULT: 'Bad address',
+  EBUSY: 'Device or resource busy',
+  EEXIST: 'File exists',
+  ENODEV: 'No such device',
+  EINVAL: 'Invalid argument',
+  ENOSPC: 'No space left on device',
+  E2BIG: 'Argument list too long',
+  ENOMEM: 'Cannot allocate memory',
+  EACCES: 'Permission denied',
+  ENOTTY: 'Inappropriate ioctl for device',
+  EOVERFLOW: 'Value too large for defined data type',
+  EDEADLOCK: 'Resource deadlock avoided',
+  EINTR: 'Interrupted system call',
+};
+
 /** A failed kernel return value as printed in cases: "-EINVAL". */
 export type Errno = `-${ErrnoName}`;
 

@@ -1,29 +1,11 @@
 // What one step did, in one or two plain sentences, from the step as written and what the model reported
 // for it. The kernel path and the failed check are shown beside it; this says what changed and by how much.
 
-import { ERRNO, type ErrnoName } from '../model/errno';
+import { hex } from '../model/addr';
+import { isErrno, STRERROR, type ErrnoName } from '../model/errno';
 import { RowList } from '../model/engine/rows';
+import { refValue } from '../model/engine/run';
 import type { StepResult } from '../model/engine/types';
-
-/** What userspace's strerror() prints for each errno the model returns. */
-const STRERROR: Record<ErrnoName, string> = {
-  EPERM: 'Operation not permitted',
-  ENOENT: 'No such file or directory',
-  ESRCH: 'No such process',
-  EFAULT: 'Bad address',
-  EBUSY: 'Device or resource busy',
-  EEXIST: 'File exists',
-  ENODEV: 'No such device',
-  EINVAL: 'Invalid argument',
-  ENOSPC: 'No space left on device',
-  E2BIG: 'Argument list too long',
-  ENOMEM: 'Cannot allocate memory',
-  EACCES: 'Permission denied',
-  ENOTTY: 'Inappropriate ioctl for device',
-  EOVERFLOW: 'Value too large for defined data type',
-  EDEADLOCK: 'Resource deadlock avoided',
-  EINTR: 'Interrupted system call',
-};
 
 export interface StepInputLike {
   op: string;
@@ -46,7 +28,7 @@ function big(v: unknown): bigint | null {
 /** An address as the kernel prints one; `…` where the step takes it from an earlier step. */
 export function addrText(v: unknown): string {
   const b = big(v);
-  return b === null ? '…' : '0x' + b.toString(16);
+  return b === null ? '…' : hex(b);
 }
 
 const UNITS: Array<[bigint, string]> = [
@@ -105,8 +87,7 @@ const locked = (r: Out): string =>
 
 /** "-ENOMEM (Cannot allocate memory)": the errno and what a program's perror() would print for it. */
 export function errnoText(ret: string): string {
-  const name = ret.slice(1) as ErrnoName;
-  return name in ERRNO ? `${ret} (${STRERROR[name]})` : ret;
+  return isErrno(ret) ? `${ret} (${STRERROR[ret.slice(1) as ErrnoName]})` : ret;
 }
 
 /** The leaves the IOMMU driver wrote, by page size: "1 × 1 GiB leaf, 3 × 2 MiB leaves". */
@@ -251,8 +232,7 @@ function resolved(args: Record<string, unknown>, refs: ReadonlyArray<Record<stri
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args)) {
     const ref = (v as { $ref?: unknown } | null)?.$ref;
-    const m = typeof ref === 'string' ? /^steps\[(\d+)\]\.(\w+)$/.exec(ref) : null;
-    out[k] = m ? refs[Number(m[1])]?.[m[2]!] : v;
+    out[k] = typeof ref === 'string' ? refValue(ref, refs) : v;
   }
   return out;
 }

@@ -172,6 +172,13 @@ function validateSteps(c: CaseInput): string | null {
   return null;
 }
 
+/** What `{"$ref": "steps[1].dma_addr"}` names: that output of an earlier step, or undefined when there is none. */
+export function refValue(ref: string, refs: ReadonlyArray<Record<string, unknown> | undefined>): unknown {
+  const m = /^steps\[(\d+)\]\.(\w+)$/.exec(ref);
+  const step = m ? refs[Number(m[1])] : undefined;
+  return step && Object.hasOwn(step, m![2]!) ? step[m![2]!] : undefined;
+}
+
 function replaceRefs(v: unknown, resolve: (ref: string) => unknown): unknown {
   if (Array.isArray(v)) return v.map((x) => replaceRefs(x, resolve));
   if (v && typeof v === 'object') {
@@ -239,10 +246,9 @@ export function executeStep(
   try {
     const args = def.args.parse(
       replaceRefs(s.args, (ref) => {
-        const m = /^steps\[(\d+)\]\.(\w+)$/.exec(ref)!;
-        const step = refs[Number(m[1])];
-        const v = step && Object.hasOwn(step, m[2]!) ? step[m[2]!] : undefined;
-        if (v === undefined || v === null) throw new Error(`$ref ${ref}: that step has no output "${m[2]}"`);
+        const v = refValue(ref, refs);
+        if (v === undefined || v === null)
+          throw new Error(`$ref ${ref}: that step has no output "${/\.(\w+)$/.exec(ref)?.[1] ?? ''}"`);
         return v;
       }),
     );
