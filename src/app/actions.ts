@@ -2,7 +2,7 @@
 // step to any step (the newest request wins; replies are never queued), edit the scenario and undo.
 // Errors become a message; the scenario and state already shown stay.
 
-import { VENDOR_CONFIGS, withVendor } from '../model/mdev/configs';
+import { vendorConfig, withVendor } from '../model/mdev/configs';
 import type { Chain, Space } from '../model/inspect/follow';
 import { useSelection } from '../state/selection';
 import { useSession, type Edit } from '../state/session';
@@ -78,7 +78,7 @@ export async function openPreset(presetId: string): Promise<void> {
   store.set({ status: 'loading', message: null });
   try {
     const fetched = await fetchJson(scenarioUrl(preset.file));
-    const vendor = VENDOR_CONFIGS.find((c) => c.label === useAppStore.getState().vendor);
+    const vendor = vendorConfig(useAppStore.getState().vendor);
     const doc = vendor ? withVendor(fetched, vendor.vendor) : fetched;
     // A tour starts at its beginning, with the caption that sets the scene; other presets show their end.
     const opts = preset.tour ? { cursor: 0 } : {};

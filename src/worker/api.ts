@@ -2,7 +2,7 @@
 // The page sees trimmed lists (each long list is cut, with its full count kept beside it).
 
 import { compareConfig, type CompareRow } from '../model/engine/compare';
-import { VENDOR_CONFIGS } from '../model/mdev/configs';
+import { noSuchVendor, vendorConfig } from '../model/mdev/configs';
 import { materialize } from '../model/engine/rows';
 import { runFile } from '../model/engine/run';
 import type { ResultsDoc, RunOptions } from '../model/engine/types';
@@ -61,8 +61,8 @@ export function createSimApi(progress?: () => void) {
     },
     /** The file under one vendor model (a VENDOR_CONFIGS label): one cost row per case. */
     compareOne(doc: unknown, label: string): { rows: CompareRow[]; error?: string } {
-      const cfg = VENDOR_CONFIGS.find((c) => c.label === label);
-      if (!cfg) return { rows: [], error: `there is no vendor model "${label}"` };
+      const cfg = vendorConfig(label);
+      if (!cfg) return { rows: [], error: noSuchVendor(label) };
       return compareConfig(doc, cfg, { progress });
     },
     /** One case under two kernel profiles or vendor models, compared step by step. */

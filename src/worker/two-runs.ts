@@ -2,7 +2,7 @@
 // steps' return values, outputs or kernel paths differ, with what each run says it did. The page's
 // "two runs" view draws this.
 
-import { VENDOR_CONFIGS, withVendor } from '../model/mdev/configs';
+import { noSuchVendor, vendorConfig, withVendor } from '../model/mdev/configs';
 import { materialize } from '../model/engine/rows';
 import { runFile } from '../model/engine/run';
 import type { StepResult, StepRet } from '../model/engine/types';
@@ -48,10 +48,8 @@ const LIST_LIMIT = 200;
 
 function variantDoc(doc: unknown, v: Variant): { doc: unknown; error: string | null } {
   if (v.vendor === null) return { doc, error: null };
-  const cfg = VENDOR_CONFIGS.find((c) => c.label === v.vendor);
-  return cfg
-    ? { doc: withVendor(doc, cfg.vendor), error: null }
-    : { doc, error: `there is no vendor model "${v.vendor}"` };
+  const cfg = vendorConfig(v.vendor);
+  return cfg ? { doc: withVendor(doc, cfg.vendor), error: null } : { doc, error: noSuchVendor(v.vendor) };
 }
 
 type Explain = { path?: string[]; reason?: string | null } | undefined;

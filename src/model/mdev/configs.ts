@@ -26,6 +26,14 @@ export const VENDOR_CONFIGS: VendorConfig[] = [
   ),
 ];
 
+/** The vendor model of that label, or undefined. */
+export function vendorConfig(label: string | null): VendorConfig | undefined {
+  return VENDOR_CONFIGS.find((c) => c.label === label);
+}
+
+/** What a request naming an unknown vendor model is told. */
+export const noSuchVendor = (label: string): string => `there is no vendor model "${label}"`;
+
 /** The same file with every case's vendor driver replaced (an env_overrides entry, so the file stays valid). */
 export function withVendor(doc: unknown, vendor: Record<string, string>): unknown {
   const file = doc as { cases?: unknown } | null;
