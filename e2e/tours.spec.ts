@@ -4,23 +4,17 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
+import { presets, type PresetEntry } from './model';
 
-interface Entry {
-  id: string;
-  file: string;
-  tour?: boolean;
-}
 interface TourDoc {
   cases: Array<{ caption: string; steps: Array<{ caption: string; pause?: boolean }> }>;
 }
-const tours = (JSON.parse(readFileSync('public/scenarios/index.json', 'utf8')) as { presets: Entry[] }).presets.filter(
-  (p) => p.tour,
-);
+const tours = presets().filter((p) => p.tour);
 
 /** Opens a tour, plays it at 4× and presses Play at every pause; returns the captions shown, in order. */
 async function playTour(
   browser: Browser,
-  entry: Entry,
+  entry: PresetEntry,
 ): Promise<{ seen: string[]; pauses: number[]; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
   const page: Page = await context.newPage();

@@ -3,7 +3,7 @@
 import { stepCount, useSession } from '../state/session';
 import { useAppStore } from '../state/store';
 import { mapPng, mapSvg } from '../views/translation/export';
-import { downloadBlob, fileNameOf } from './files';
+import { downloadBlob, slug } from './files';
 import { retText } from './shell/ret';
 
 function titleOf(): { title: string; file: string } {
@@ -13,7 +13,7 @@ function titleOf(): { title: string; file: string } {
   const what = step === 0 ? 'the environment as built' : sum ? `${sum.op} → ${retText(sum).text}` : '';
   return {
     title: `${s.title} · step ${step} of ${stepCount(s)}${what ? `: ${what}` : ''}`,
-    file: `${fileNameOf(s.title, '').replace(/\.$/, '')}-step-${step}`,
+    file: `${slug(s.title)}-step-${step}`,
   };
 }
 

@@ -16,14 +16,20 @@ export function scenarioFileText(doc: unknown, schemaUrl: string): string {
   return JSON.stringify({ $schema: schemaUrl, ...rest }, null, 2) + '\n';
 }
 
+/** A title as a file name's stem: "VT-d basics: superpages …" → "vt-d-basics-superpages". */
+export function slug(title: string): string {
+  return (
+    title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'scenario'
+  );
+}
+
 /** A file name from a title: "VT-d basics: superpages …" → "vt-d-basics-superpages.json". */
-export function fileNameOf(title: string, ext = 'json'): string {
-  const slug = title
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60);
-  return `${slug || 'scenario'}.${ext}`;
+export function fileNameOf(title: string): string {
+  return `${slug(title)}.json`;
 }
 
 export function saveScenario(): void {
