@@ -8,6 +8,8 @@ import { wrap, type Remote } from 'comlink';
 import type { ResultsDoc, RunOptions } from '../model/engine/types';
 import type { SimApi } from './api';
 import type { Envelope } from './protocol';
+import { KeptTables } from './kept';
+import type { StateReply } from './session';
 import { HEARTBEAT, HEARTBEAT_EVERY_MS } from './heartbeat';
 
 export class Superseded extends Error {
@@ -41,6 +43,8 @@ export class SimClient {
   /** Rejects the request in flight; a terminated worker never answers it. */
   private abort: ((e: Error) => void) | null = null;
   private watchdog: ReturnType<typeof setTimeout> | null = null;
+  /** Tables state replies leave out once this worker has sent them. */
+  private kept = new KeptTables();
 
   constructor() {
     this.start();
@@ -84,6 +88,7 @@ export class SimClient {
       (this.api[method] as unknown as (...a: unknown[]) => Promise<Envelope<SessionValue<K>>>)(...args);
     const reply = method === 'load' ? await this.latest(call) : await this.tracked(call);
     performance.mark('vgpu:reply', { detail: { method, cloned: reply.cloned } });
+    if (method === 'state') this.kept.fill(reply.value as StateReply);
     return reply.value;
   }
 
@@ -131,6 +136,7 @@ export class SimClient {
     this.pending.clear();
     this.disarm();
     this.worker.terminate();
+    this.kept = new KeptTables();
     this.start();
   }
 

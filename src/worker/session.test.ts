@@ -7,6 +7,7 @@ import { diffStates, type Changes } from '../model/inspect/diff';
 import { inspect, type StepState } from '../model/inspect/state';
 import { buffersOf } from '../model/lib/table';
 import { fileSchema } from '../model/scenario/schema';
+import { KeptTables } from './kept';
 import { Session } from './session';
 
 const load = (path: string): unknown => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
@@ -29,23 +30,55 @@ function fresh(doc: unknown, caseIndex: number, n: number): StepState {
 const plain = (s: StepState | Changes | null) =>
   JSON.parse(JSON.stringify(s, (_, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v)));
 
-describe('a loaded session', () => {
-  const doc = load('../../public/scenarios/hot-unplug.json');
+/** A session as the page sees it: replies with what they left out put back (kept.ts). */
+function pageSession(): { s: Session; stateAt(n: number): StepState } {
+  const s = new Session();
+  const kept = new KeptTables();
+  return { s, stateAt: (n) => kept.fill(s.state(n)) };
+}
+
+describe.each([
+  'hot-unplug',
+  'vtd-basics',
+  'mdev-pin',
+  'tour-superpages',
+  'tour-memlock',
+  'tour-unmap-pinned',
+  'tour-host-iommu',
+])('seeking in %s', (preset) => {
+  const doc = load(`../../public/scenarios/${preset}.json`);
   const steps = (fileSchema.parse(doc).cases[0] as { steps: unknown[] }).steps.length;
   const expected = new Map<number, unknown>();
   const freshAt = (n: number) => {
     if (!expected.has(n)) expected.set(n, plain(fresh(doc, 0, n)));
     return expected.get(n);
   };
-
   test.prop([fc.array(fc.integer({ min: 0, max: steps }), { minLength: 1, maxLength: 12 })], { numRuns: 8 })(
-    'any order of seeks gives the state a fresh run to that step gives',
+    'any order of seeks gives the state a fresh run to that step gives (read again or patched from the last)',
     (seeks) => {
-      const s = new Session();
-      expect(s.load(doc).error).toBeNull();
-      for (const n of seeks) expect(plain(s.state(n).state)).toEqual(freshAt(n));
+      const p = pageSession();
+      expect(p.s.load(doc).error).toBeNull();
+      for (const n of seeks) expect(plain(p.stateAt(n))).toEqual(freshAt(n));
     },
   );
+});
+
+describe('a loaded session', () => {
+  const doc = load('../../public/scenarios/hot-unplug.json');
+  const steps = (fileSchema.parse(doc).cases[0] as { steps: unknown[] }).steps.length;
+
+  it('sends the host frames once per load, then leaves them out', () => {
+    const s = new Session();
+    s.load(doc);
+    const first = s.state(1);
+    expect(first.kept).toEqual([]);
+    expect(first.state.frames.length).toBeGreaterThan(0);
+    const next = s.state(2);
+    expect(next.kept).toEqual(['frames']);
+    expect(next.state.frames.length).toBe(0);
+    s.load(doc);
+    expect(s.state(2).kept).toEqual([]);
+  });
 
   it('reports what one step changed, and its reverse going back', () => {
     const s = new Session();
@@ -85,15 +118,15 @@ describe('a loaded session', () => {
   });
 
   it('an edit keeps what comes before the changed step and reruns what comes after', () => {
-    const s = new Session();
+    const { s, stateAt } = pageSession();
     s.load(doc);
-    const before = plain(s.state(1).state);
+    const before = plain(stateAt(1));
     const edited = structuredClone(doc) as { cases: Array<{ steps: unknown[] }> };
     edited.cases[0]!.steps.splice(1, 0, { op: 'CHECK_EXTENSION', args: { ext: 'VFIO_TYPE1v2_IOMMU' } });
     const info = s.load(edited, undefined, { fromStep: 1 });
     expect(info.steps).toBe(steps + 1);
-    expect(plain(s.state(1).state)).toEqual(before);
+    expect(plain(stateAt(1))).toEqual(before);
     expect(s.steps(1, 1)[0]).toMatchObject({ op: 'CHECK_EXTENSION', ret: 1 });
-    expect(plain(s.state(steps + 1).state)).toEqual(plain(fresh(edited, 0, steps + 1)));
+    expect(plain(stateAt(steps + 1))).toEqual(plain(fresh(edited, 0, steps + 1)));
   });
 });

@@ -10,8 +10,9 @@ import type { Sim } from '../model/engine/sim';
 import type { StepResult, StepRet } from '../model/engine/types';
 import { diffStates, type Changes } from '../model/inspect/diff';
 import { follow, type Chain, type Space } from '../model/inspect/follow';
+import { inspectSince } from '../model/inspect/patch';
 import { inspect, type StepState } from '../model/inspect/state';
-import { copyTables } from '../model/lib/table';
+import { copyTables, emptyTable } from '../model/lib/table';
 import { CASE_SCHEMA, fileSchema } from '../model/scenario/schema';
 import { narrate, type StepInputLike } from '../narrate/narrate';
 import { screenDocument } from '../model/scenario/screen';
@@ -58,6 +59,8 @@ export interface StateReply {
   state: StepState;
   /** What changed from the state shown before (one step forward: what that step did; back: its reverse). */
   changes: Changes | null;
+  /** Tables left out (empty in `state`): the page has them from an earlier reply since the load. */
+  kept: Array<'frames'>;
 }
 
 const BRIEF: Record<string, string[]> = {
@@ -134,7 +137,17 @@ export class Session {
   private currentAt = -1;
   /** Steps after this many done never ran (a KERNEL_BUG, a sleeping vendor, a simulator error). */
   private lastState = 0;
-  private shown: { cursor: number; state: StepState } | null = null;
+  /** The state last handed out: after `cursor` steps, which showed the state after `at` (≤ lastState). */
+  private shown: { cursor: number; at: number; state: StepState } | null = null;
+  /**
+   * Per step, the iova ranges of the first domain's page table it wrote ([lo, hi) pairs, from the table's
+   * change journal), or null when the first domain itself changed: a state is then read from the one
+   * shown before by re-reading only those ranges (inspectSince).
+   */
+  private touched: Array<number[] | null> = [];
+  /** Host frames of the loaded case (they never change), and whether the page has been sent them. */
+  private frames: StepState['frames'] | null = null;
+  private framesSent = false;
 
   constructor(private readonly progress?: () => void) {}
 
@@ -186,7 +199,10 @@ export class Session {
     this.checkpoints.set(0, cloneSim(built, this.freshBudget(built)));
     this.summaries = this.summaries.slice(0, keep);
     this.refs = this.refs.slice(0, keep);
+    this.touched = this.touched.slice(0, keep);
     this.shown = null;
+    if (keep === 0) this.frames = null;
+    this.framesSent = false;
     this.runForward(keep);
     info.steps = c.steps.length;
     return info;
@@ -205,13 +221,42 @@ export class Session {
   state(cursor: number): StateReply {
     if (!this.prepared) throw new Error('no scenario is loaded');
     const n = Math.max(0, Math.min(cursor, this.prepared.steps.length));
-    const before = this.shown?.state ?? (n > 0 ? inspect(this.simAt(Math.min(n - 1, this.lastState))) : null);
-    const sim = this.simAt(Math.min(n, this.lastState));
-    const state = inspect(sim);
-    const changes = before ? diffStates(before, state) : null;
-    // The state handed out is moved to the page (its buffers detached here): the next diff needs a copy.
-    this.shown = { cursor: n, state: copyTables(state) };
-    return { cursor: n, state, changes };
+    const at = Math.min(n, this.lastState);
+    const reuse = this.frames ? { frames: this.frames } : {};
+    let from = this.shown;
+    if (!from && n > 0) {
+      const prev = Math.min(n - 1, this.lastState);
+      from = { cursor: prev, at: prev, state: inspect(this.simAt(prev), reuse) };
+    }
+    const sim = this.simAt(at);
+    const touched = from ? this.touchedBetween(from.at, at) : null;
+    const patched = from && touched ? inspectSince(sim, from.state, touched) : null;
+    const state = patched?.state ?? inspect(sim, reuse);
+    const changes = from ? diffStates(from.state, state, patched?.hint) : null;
+    // The state handed out is moved to the page (its buffers detached here): what the next step starts
+    // from is a copy. The frames never change: they go out once per load.
+    const { frames, ...rest } = state;
+    this.frames = frames;
+    this.shown = { cursor: n, at, state: { ...copyTables(rest), frames } };
+    const kept: Array<'frames'> = this.framesSent ? ['frames'] : [];
+    const sent = this.framesSent ? emptyTable(['pfn', 'pages', 'kind']) : copyTables(frames);
+    this.framesSent = true;
+    return { cursor: n, state: { ...state, frames: sent }, changes, kept };
+  }
+
+  /** The first domain's table ranges written by the steps between states a and b, or null if unknown. */
+  private touchedBetween(a: number, b: number): number[] | null {
+    const lo = Math.min(a, b);
+    const hi = Math.max(a, b);
+    // Past a few dozen steps a reading from scratch costs less than merging what they wrote.
+    if (hi - lo > 64) return null;
+    const out: number[] = [];
+    for (let i = lo; i < hi; i++) {
+      const t = this.touched[i];
+      if (!t) return null;
+      for (const x of t) out.push(x);
+    }
+    return out;
   }
 
   /** The chain of one address in one space after `cursor` steps. */
@@ -241,11 +286,15 @@ export class Session {
         const r: StepResult = { op: s.op, ret: null, skipped: stopped };
         this.refs[i] = r;
         this.summaries[i] = summarize(i, s, r, this.refs);
+        this.touched[i] = [];
         continue;
       }
       const before = sim.budget.run.spent;
       const t0 = performance.now();
+      const domain = sim.iommu.firstDomain;
+      domain?.table.takeChanged();
       const o = executeStep(sim, s, i, this.refs);
+      this.touched[i] = domain === sim.iommu.firstDomain ? (domain?.table.takeChanged() ?? []) : null;
       stepMs += performance.now() - t0;
       this.refs[i] = refsOf(o.result);
       this.summaries[i] = summarize(i, s, o.result, this.refs);

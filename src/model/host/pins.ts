@@ -4,6 +4,7 @@
 // Extents, not pages: a 1 TiB guest on 2 MiB pages is half a million runs, swept in sorted typed arrays.
 
 import { sortIntegers, sortPairs } from '../lib/radix';
+import { firstEndingAfter } from '../lib/search';
 import type { VfioIommu } from '../vfio/iommu';
 
 /** Sorted, merged runs of host frames with at least one pin: run i is pfn[i] .. pfn[i] + npages[i] − 1. */
@@ -39,18 +40,6 @@ export interface LeafRuns {
   pages: ArrayLike<number>;
 }
 
-/** The first run of `leaves` that ends after page lo (binary search). */
-function firstRunIn(leaves: LeafRuns, lo: number): number {
-  let a = 0;
-  let b = leaves.length;
-  while (a < b) {
-    const mid = (a + b) >> 1;
-    if (leaves.iova[mid]! + leaves.pages[mid]! <= lo) a = mid + 1;
-    else b = mid;
-  }
-  return a;
-}
-
 /**
  * `leaves`, when the caller has already read the first domain's page table out as runs, saves a second
  * walk of it (the inspector does, for a 1 TiB guest that is half a million leaves).
@@ -76,7 +65,11 @@ export function hostPinExtents(iommu: VfioIommu, leaves?: LeafRuns): PinExtents 
         first.forEachLeaf(dma.iovaPfn, dma.endPfn, each);
         continue;
       }
-      for (let i = firstRunIn(leaves, dma.iovaPfn); i < leaves.length && leaves.iova[i]! < dma.endPfn; i++) {
+      for (
+        let i = firstEndingAfter(leaves.iova, leaves.pages, leaves.length, dma.iovaPfn);
+        i < leaves.length && leaves.iova[i]! < dma.endPfn;
+        i++
+      ) {
         const iovaPfn = leaves.iova[i]!;
         const lo = Math.max(iovaPfn, dma.iovaPfn);
         const n = Math.min(iovaPfn + leaves.pages[i]!, dma.endPfn) - lo;

@@ -4,6 +4,8 @@
 // sorted runs, so a 1 TiB MAP_DMA's half a million runs cost one pass. No kernel analogue.
 
 import { TableBuilder, type Table } from '../lib/table';
+import { firstEndingAfter } from '../lib/search';
+import type { RunTable } from './runs';
 import type { StepState } from './state';
 
 export const ADDED = 1;
@@ -33,6 +35,14 @@ export interface Changes {
   dma: Ranges;
   /** The scenario's own iova.c domain (iovad pfns). */
   iovad: Ranges;
+}
+
+/** Where two states can differ when the second was read from the first (inspectSince in patch.ts). */
+export interface DiffHint {
+  /** Page-table runs: only inside these sorted, disjoint iova page ranges [lo, hi) (flat pairs). */
+  iova: number[];
+  /** Host pins: what changed, when they were patched (null: compare them whole). */
+  hpa: Ranges | null;
 }
 
 function same(a: Segments, i: number, b: Segments, j: number): boolean {
@@ -138,12 +148,61 @@ function union(...parts: Ranges[]): Ranges {
   return out.build();
 }
 
+/** vfio_dma entries by iova: equal when vaddr, prot and flags are. */
+export function dmaSegments(t: StepState['dmas']): Segments {
+  return ranges(t, 'iova', 'pages', 'vpfn', 'prot', 'flags');
+}
+
+/** diffSegments of two page-table run lists that can differ only inside `windows` (sorted [lo, hi) pairs). */
+function diffRunsIn(a: RunTable, b: RunTable, windows: readonly number[]): Ranges {
+  const out = new TableBuilder(['lo', 'pages', 'kind'] as const);
+  for (let k = 0; k < windows.length; k += 2) {
+    const lo = windows[k]!;
+    const hi = windows[k + 1]!;
+    const part = diffSegments(runSegments(a, lo, hi), runSegments(b, lo, hi));
+    for (let i = 0; i < part.length; i++) {
+      // A run that merged across the window's edge is compared only inside it.
+      const s = Math.max(lo, part.cols.lo[i]!);
+      const e = Math.min(hi, part.cols.lo[i]! + part.cols.pages[i]!);
+      if (e > s) out.push(s, e - s, part.cols.kind[i]!);
+    }
+  }
+  return out.build();
+}
+
+/** Runs overlapping [lo, hi) as translation segments. */
+function runSegments(t: RunTable, lo = -Infinity, hi = Infinity): Segments {
+  const a = lo === -Infinity ? 0 : firstEndingAfter(t.cols.iova, t.cols.pages, t.length, lo);
+  let b = a;
+  while (b < t.length && t.cols.iova[b]! < hi) b++;
+  const part = (c: Float64Array) => c.subarray(a, b);
+  return translation(
+    {
+      length: b - a,
+      cols: {
+        iova: part(t.cols.iova),
+        pfn: part(t.cols.pfn),
+        pages: part(t.cols.pages),
+        level: part(t.cols.level),
+        bits: part(t.cols.bits),
+      },
+    },
+    'iova',
+    'pfn',
+    'level',
+    'bits',
+  );
+}
+
 const NONE = { length: 0, start: new Float64Array(0), pages: new Float64Array(0), vals: [] };
 
-export function diffStates(a: StepState, b: StepState): Changes {
-  const pt = (s: StepState) => (s.iommu ? translation(s.iommu.runs, 'iova', 'pfn', 'level', 'bits') : NONE);
+/**
+ * `hint`, from a state read by inspectSince (patch.ts): where b's page-table runs and host pins can differ
+ * from a's, so only there are they compared.
+ */
+export function diffStates(a: StepState, b: StepState, hint?: DiffHint): Changes {
+  const pt = (s: StepState) => (s.iommu ? runSegments(s.iommu.runs) : NONE);
   const gpu = (s: StepState) => (s.gpu ? translation(s.gpu.runs, 'iova', 'pfn', 'level', 'bits') : NONE);
-  const dmasByIova = (s: StepState) => ranges(s.dmas, 'iova', 'pages', 'vpfn', 'prot', 'flags');
   const dmasByVaddr = (s: StepState) => {
     // vaddr ranges may come in any order (and may even overlap): sort them by vaddr.
     const order = Array.from({ length: s.dmas.length }, (_, i) => i).sort(
@@ -180,12 +239,13 @@ export function diffStates(a: StepState, b: StepState): Changes {
   };
   return {
     iova: union(
-      diffSegments(pt(a), pt(b)),
-      diffSegments(dmasByIova(a), dmasByIova(b)),
+      hint && a.iommu && b.iommu ? diffRunsIn(a.iommu.runs, b.iommu.runs, hint.iova) : diffSegments(pt(a), pt(b)),
+      diffSegments(dmaSegments(a.dmas), dmaSegments(b.dmas)),
       diffSegments(translation(a.pins, 'iova', 'pfn', 'ref'), translation(b.pins, 'iova', 'pfn', 'ref')),
     ),
     hva: diffSegments(dmasByVaddr(a), dmasByVaddr(b)),
-    hpa: diffSegments(ranges(a.hostPins, 'pfn', 'pages', 'pins'), ranges(b.hostPins, 'pfn', 'pages', 'pins')),
+    hpa:
+      hint?.hpa ?? diffSegments(ranges(a.hostPins, 'pfn', 'pages', 'pins'), ranges(b.hostPins, 'pfn', 'pages', 'pins')),
     gpa: diffSegments(vendorByGfn(a), vendorByGfn(b)),
     dma: union(diffSegments(gpu(a), gpu(b)), diffSegments(vendorByDma(a), vendorByDma(b))),
     iovad: diffSegments(a.iovad ? iovadSegments(a.iovad.ranges) : NONE, b.iovad ? iovadSegments(b.iovad.ranges) : NONE),

@@ -43,6 +43,7 @@ import {
 import type { Sim } from '../engine/sim';
 import { ADDED, CHANGED, REMOVED, diffStates, type Ranges } from './diff';
 import { follow, type Chain } from './follow';
+import { inspectSince } from './patch';
 import { inspect, type StepState } from './state';
 
 // inspect(), diffStates() and follow() read the model; here they are held against the naive reference
@@ -414,7 +415,9 @@ function checkFollow(sim: Sim, probe: Probe, mapped: number[]): void {
       // A vaddr replaced by VFIO_DMA_MAP_FLAG_VADDR with other memory behind it: the device still
       // reaches the IOMMU's frame, and the VMA's frame is named in a note.
       expect(hopIn(c, 'hpa')).toBe(hexAddr(phys, off));
-      expect(c.notes.join('\n')).toContain(`is now backed by ${hexAddr(vma, off)}, but the IOMMU still maps the iova to ${hexAddr(phys, off)}`);
+      expect(c.notes.join('\n')).toContain(
+        `is now backed by ${hexAddr(vma, off)}, but the IOMMU still maps the iova to ${hexAddr(phys, off)}`,
+      );
       continue;
     }
     // Without a domain the chain reaches the host through the VMA behind the vfio_dma's vaddr, else
@@ -432,14 +435,42 @@ function checkFollow(sim: Sim, probe: Probe, mapped: number[]): void {
   }
 }
 
+/**
+ * 5. inspectSince from the state one and two steps back, given the ranges the first domain's table journal
+ * reported for those steps: the same state as a reading from scratch, and the same changes.
+ */
+function checkSince(sim: Sim, state: StepState, back: Array<{ state: StepState; touched: number[] | null }>): void {
+  for (const b of back) {
+    if (b.touched === null) continue;
+    const got = inspectSince(sim, b.state, b.touched);
+    if (!got) {
+      expect(sim.iommu.firstDomain?.id === b.state.iommu?.id && b.state.iommu !== null).toBe(false);
+      continue;
+    }
+    expect(got.state).toEqual(state);
+    expect(diffStates(b.state, got.state, got.hint)).toEqual(diffStates(b.state, state));
+  }
+}
+
 function play(w: HugeWorld, ops: Op[], probes: Probe[]): void {
   const sim = hugeSim(w);
   const ref = hugeReference(w, sim);
   const k = kernelFeatures(w.kernel);
   let prev: { state: StepState; snap: Snapshot } | null = null;
+  // States of the steps before, with the ranges the first domain's table changed since each (null: it is
+  // another domain now, or there was none).
+  let back: Array<{ state: StepState; touched: number[] | null }> = [];
   for (let i = 0; i <= ops.length; i++) {
-    if (i > 0 && !step(sim, ref, k, ops[i - 1]!)) return;
+    if (i > 0) {
+      const domain = sim.iommu.firstDomain;
+      domain?.table.takeChanged();
+      if (!step(sim, ref, k, ops[i - 1]!)) return;
+      const touched = domain && domain === sim.iommu.firstDomain ? domain.table.takeChanged() : null;
+      back = back.map((b) => ({ state: b.state, touched: b.touched && touched ? [...b.touched, ...touched] : null }));
+    }
     const state = inspect(sim);
+    checkSince(sim, state, back);
+    back = [{ state, touched: [] }, ...back.slice(0, 1)];
     const pt = referencePages(ref);
     const snap = snapshot(ref, pt);
     checkRuns(sim, state, pt);

@@ -11,6 +11,7 @@ import { TableBuilder, copyTables, emptyTable, type Table } from '../lib/table';
 import type { Sim } from '../engine/sim';
 import { hostPinExtents } from '../host/pins';
 import type { GvtDma } from '../mdev/kvmgt';
+import { RunWriter, type RunTable } from './runs';
 import { treeShape, type TreeShape } from './tree';
 
 /** Backing of host frames. */
@@ -29,7 +30,7 @@ export interface PageTableView {
   levels: number;
   gawBits: number;
   /** Leaves merged into runs: iova page, host pfn, pages, level (1 = 4 KiB), the entry's low 12 bits. */
-  runs: Table<'iova' | 'pfn' | 'pages' | 'level' | 'bits'>;
+  runs: RunTable;
   /** Table pages in use, root first: level, first iova page covered, entries used, the page's own pfn. */
   tables: Table<'level' | 'base' | 'used' | 'pfn'>;
   leaves: { '4K': number; '2M': number; '1G': number };
@@ -117,40 +118,23 @@ export interface StepState {
 }
 
 /** The domain's leaves as runs, and its table pages. */
-export function pageTableView(d: IommuDomain): PageTableView {
-  const runs = new TableBuilder(['iova', 'pfn', 'pages', 'level', 'bits'] as const, 1024);
-  // The run being grown, in locals: half a million leaves go through here for a 1 TiB guest.
-  let iova0 = 0;
-  let pfn0 = 0;
-  let pages0 = 0;
-  let level0 = -1;
-  let bits0 = 0;
-  d.table.forEachLeafEntry((iova, level, value) => {
-    const pages = level === 1 ? 1 : level === 2 ? 512 : 262144;
-    const pfn = Math.floor(value / 4096);
-    const bits = value - pfn * 4096;
-    if (level === level0 && bits === bits0 && iova0 + pages0 === iova && pfn0 + pages0 === pfn) {
-      pages0 += pages;
-      return;
-    }
-    if (level0 >= 0) runs.push(iova0, pfn0, pages0, level0, bits0);
-    iova0 = iova;
-    pfn0 = pfn;
-    pages0 = pages;
-    level0 = level;
-    bits0 = bits;
-  });
-  if (level0 >= 0) runs.push(iova0, pfn0, pages0, level0, bits0);
+export function pageTableView(d: IommuDomain, runs: RunTable = readAllRuns(d)): PageTableView {
   const tables = new TableBuilder(['level', 'base', 'used', 'pfn'] as const);
   d.table.forEachTable((level, base, used, pfn) => tables.push(level, base, used, pfn));
   return {
     id: d.id,
     levels: d.cfg.levels,
     gawBits: d.cfg.gawBits,
-    runs: runs.build(),
+    runs,
     tables: tables.build(),
     leaves: d.leafCounts(),
   };
+}
+
+function readAllRuns(d: IommuDomain): RunTable {
+  const w = new RunWriter();
+  w.read(d.table);
+  return w.build();
 }
 
 export function iovadView(d: IovaDomain): IovadView {
@@ -282,7 +266,17 @@ function vendorView(sim: Sim): KvmgtView | TrackingView | null {
   return null;
 }
 
-export function inspect(sim: Sim): StepState {
+/** What a reader that knows an earlier step's state hands in instead of reading from scratch (patch.ts). */
+export interface Reuse {
+  /** The first domain's view. */
+  iommu?: PageTableView;
+  /** Host pins, given this step's vfio_pfn runs and vfio_dma entries; null: read them from scratch. */
+  hostPins?(pins: StepState['pins'], dmas: StepState['dmas']): StepState['hostPins'] | null;
+  /** Host frames as an earlier state of the same simulation read them: QEMU's memory never changes once built. */
+  frames?: StepState['frames'];
+}
+
+export function inspect(sim: Sim, reuse?: Reuse): StepState {
   const iommu = sim.iommu;
   const memslots = new TableBuilder(['gfn', 'pages', 'vpfn'] as const);
   for (const m of sim.memslots) memslots.push(m.gfn, m.pages, m.vpfn);
@@ -291,9 +285,9 @@ export function inspect(sim: Sim): StepState {
     const kind = r.backing === 'ram' ? VMA_RAM : r.backing === 'vm_pfnmap_reserved' ? VMA_MMIO : VMA_NONE;
     vmas.push(r.vaddrPfn, r.npages, kind, r.firstPfn, r.layout === 'stride' ? r.stride : 1, r.unitPages);
   }
-  const dmas = new TableBuilder(['iova', 'pages', 'vpfn', 'prot', 'flags', 'vfioPfns'] as const);
+  const dmaRows = new TableBuilder(['iova', 'pages', 'vpfn', 'prot', 'flags', 'vfioPfns'] as const);
   for (const d of iommu.dmaList.items)
-    dmas.push(
+    dmaRows.push(
       d.iovaPfn,
       d.sizePages,
       d.vaddrPfn,
@@ -301,21 +295,13 @@ export function inspect(sim: Sim): StepState {
       (d.iommuMapped ? 1 : 0) | (d.vaddrInvalid ? 2 : 0),
       d.pfnList.size,
     );
+  const dmas = dmaRows.build();
   const iovaList = new TableBuilder(['lo', 'hi'] as const);
   for (const [lo, hi] of iommu.iovaList) iovaList.push(Number(lo >> 12n), Number(hi >> 12n));
   const first = iommu.firstDomain;
-  const pt = first ? pageTableView(first) : null;
-  const pinExtents = hostPinExtents(
-    iommu,
-    pt
-      ? { length: pt.runs.length, iova: pt.runs.cols.iova, pfn: pt.runs.cols.pfn, pages: pt.runs.cols.pages }
-      : undefined,
-  );
-  const hostPins: Table<'pfn' | 'pages' | 'pins'> = {
-    length: pinExtents.length,
-    cols: { pfn: pinExtents.pfn, pages: pinExtents.npages, pins: Float64Array.from(pinExtents.pins) },
-  };
+  const pt = first ? (reuse?.iommu ?? pageTableView(first)) : null;
   const pins = pinRuns(sim);
+  const hostPins = reuse?.hostPins?.(pins, dmas) ?? readHostPins(iommu, pt);
   let pinnedPages = 0;
   let pinCount = 0;
   for (let i = 0; i < hostPins.length; i++) {
@@ -330,7 +316,7 @@ export function inspect(sim: Sim): StepState {
     memslots: memslots.build(),
     vmas: vmas.build(),
     vmaNames: sim.memory.regions.map((r) => r.name),
-    dmas: dmas.build(),
+    dmas,
     dmaTree: treeShape(iommu.dmaList.tree),
     pins,
     iovaList: iovaList.build(),
@@ -339,7 +325,7 @@ export function inspect(sim: Sim): StepState {
       const c = d.domain.leafCounts();
       return { id: d.domain.id, leaves: c['4K'] + c['2M'] + c['1G'] };
     }),
-    frames: frameRuns(sim),
+    frames: reuse?.frames ?? frameRuns(sim),
     hostPins,
     gpu: vendorDma ? pageTableView(vendorDma.domain) : null,
     gpuIovad: vendorDma ? iovadView(vendorDma.iovad) : null,
@@ -364,6 +350,16 @@ export function inspect(sim: Sim): StepState {
       blocked: sim.parked.length,
     },
   };
+}
+
+function readHostPins(iommu: Sim['iommu'], pt: PageTableView | null): StepState['hostPins'] {
+  const x = hostPinExtents(
+    iommu,
+    pt
+      ? { length: pt.runs.length, iova: pt.runs.cols.iova, pfn: pt.runs.cols.pfn, pages: pt.runs.cols.pages }
+      : undefined,
+  );
+  return { length: x.length, cols: { pfn: x.pfn, pages: x.npages, pins: Float64Array.from(x.pins) } };
 }
 
 /** A state with nothing in it (before a scenario is loaded). */

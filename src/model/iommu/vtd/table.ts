@@ -60,6 +60,9 @@ export interface Level1Table {
  */
 const TABLE_POOL_PFN = 2 ** 36;
 
+/** Ranges the change journal holds before it collapses them into one. */
+const MAX_CHANGED = 1024;
+
 export class VtdPageTable {
   private readonly root: Table;
   private readonly pfnLimit: number;
@@ -72,6 +75,12 @@ export class VtdPageTable {
   tablesFreed = 0;
   /** Entries that were already present when __domain_mapping wanted them ("DMA PTE … already set"). */
   alreadySet = 0;
+  /**
+   * Iova page ranges [lo, hi) whose entries were written or cleared since the last takeChanged(), as flat
+   * pairs, neighbours merged; past MAX_CHANGED ranges they collapse into the one range covering them all.
+   * A reader (the page's inspector) re-reads only these instead of the whole table. Not kernel state.
+   */
+  private changed: number[] = [];
 
   constructor(
     readonly levels: 4 | 5,
@@ -88,6 +97,13 @@ export class VtdPageTable {
   /** domain_pfn_supported: the table's width is 9 bits per level above the 12-bit page offset. */
   pfnSupported(pfn: number): boolean {
     return pfn < this.pfnLimit;
+  }
+
+  /** The ranges changed since the last call (see `changed`), and a fresh journal. */
+  takeChanged(): number[] {
+    const c = this.changed;
+    this.changed = [];
+    return c;
   }
 
   leafCounts(): LeafCounts {
@@ -147,6 +163,7 @@ export class VtdPageTable {
           table.entries[idx] = encodeLeaf(phys, attr, level, this.leafBit0);
           table.used++;
           this.leafCount[level]!++;
+          this.touch(iov, iov + lvlPages);
         } else {
           this.alreadySet++;
         }
@@ -213,18 +230,45 @@ export class VtdPageTable {
     }
   }
 
-  /** Every present leaf in iova order: fn(first iova page it covers, level, raw entry). */
-  forEachLeafEntry(fn: (iovaPfn: number, level: number, value: number) => void): void {
+  /**
+   * Every present leaf overlapping [fromPfn, toPfn) (the whole table by default) in iova order: fn(first
+   * iova page it covers, level, raw entry).
+   */
+  forEachLeafEntry(
+    fn: (iovaPfn: number, level: number, value: number) => void,
+    fromPfn = 0,
+    toPfn = this.pfnLimit,
+  ): void {
     const visit = (t: Table) => {
-      for (let i = 0; i < ENTRIES; i++) {
+      const span = levelPages(t.level);
+      const from = Math.max(0, Math.floor((fromPfn - t.basePfn) / span));
+      const to = Math.min(ENTRIES - 1, Math.floor((toPfn - 1 - t.basePfn) / span));
+      for (let i = from; i <= to; i++) {
         const v = t.entries[i]!;
         if (v === 0) continue;
         const child = t.next?.[i];
         if (child) visit(child);
-        else fn(t.basePfn + i * levelPages(t.level), t.level, v);
+        else fn(t.basePfn + i * span, t.level, v);
       }
     };
-    visit(this.root);
+    if (toPfn > fromPfn) visit(this.root);
+  }
+
+  /** The iova pages [lo, hi) of the leaf holding iovaPfn, or null when nothing maps it. */
+  leafSpanAt(iovaPfn: number): [number, number] | null {
+    if (!this.pfnSupported(iovaPfn)) return null;
+    let t = this.root;
+    for (;;) {
+      const idx = pfnLevelOffset(iovaPfn, t.level);
+      const child = t.next?.[idx];
+      if (child) {
+        t = child;
+        continue;
+      }
+      if (t.entries[idx] === 0) return null;
+      const span = levelPages(t.level);
+      return [t.basePfn + idx * span, t.basePfn + (idx + 1) * span];
+    }
   }
 
   /** Every table page in use, root first then in iova order: fn(level, first iova page covered, entries used, its own pfn). */
@@ -360,8 +404,32 @@ export class VtdPageTable {
     }
   }
 
+  private touch(lo: number, hi: number): void {
+    const c = this.changed;
+    const n = c.length;
+    if (n > 0 && lo <= c[n - 1]! && hi >= c[n - 2]!) {
+      c[n - 2] = Math.min(c[n - 2]!, lo);
+      c[n - 1] = Math.max(c[n - 1]!, hi);
+      return;
+    }
+    if (n >= 2 * MAX_CHANGED) {
+      let a = lo;
+      let b = hi;
+      for (let k = 0; k < n; k += 2) {
+        a = Math.min(a, c[k]!);
+        b = Math.max(b, c[k + 1]!);
+      }
+      c.length = 0;
+      c.push(a, b);
+      return;
+    }
+    c.push(lo, hi);
+  }
+
   /** Clear entry i; if it points to a table, free that table and everything below it. */
   private dropEntry(t: Table, i: number): void {
+    const span = levelPages(t.level);
+    this.touch(t.basePfn + i * span, t.basePfn + (i + 1) * span);
     const child = t.next?.[i];
     if (child) {
       this.freeSubtree(child);

@@ -1,0 +1,110 @@
+// The first domain's leaves as runs: consecutive PTEs of one level whose iova and host pages both follow on
+// and whose low 12 bits are equal merge into one run. Written column by column into growable Float64Arrays
+// (a 1 TiB guest on 2 MiB pages is half a million leaves); the whole table or only some iova ranges of it
+// are read, and rows of an earlier reading can be copied in between. No kernel analogue.
+
+import type { VtdPageTable } from '../iommu/vtd/table';
+import type { Table } from '../lib/table';
+
+export type RunTable = Table<'iova' | 'pfn' | 'pages' | 'level' | 'bits'>;
+
+/** Pages one leaf of a VT-d level covers. */
+export const leafPages = (level: number): number => (level === 1 ? 1 : level === 2 ? 512 : 262144);
+
+export class RunWriter {
+  iova: Float64Array;
+  pfn: Float64Array;
+  pages: Float64Array;
+  level: Float64Array;
+  bits: Float64Array;
+  length = 0;
+
+  constructor(capacity = 1024) {
+    this.iova = new Float64Array(capacity);
+    this.pfn = new Float64Array(capacity);
+    this.pages = new Float64Array(capacity);
+    this.level = new Float64Array(capacity);
+    this.bits = new Float64Array(capacity);
+  }
+
+  /** Appends a run, or grows the last one when the new one continues it. */
+  push(iova: number, pfn: number, pages: number, level: number, bits: number): void {
+    const n = this.length;
+    if (
+      n > 0 &&
+      this.level[n - 1] === level &&
+      this.bits[n - 1] === bits &&
+      this.iova[n - 1]! + this.pages[n - 1]! === iova &&
+      this.pfn[n - 1]! + this.pages[n - 1]! === pfn
+    ) {
+      this.pages[n - 1]! += pages;
+      return;
+    }
+    this.reserve(n + 1);
+    this.iova[n] = iova;
+    this.pfn[n] = pfn;
+    this.pages[n] = pages;
+    this.level[n] = level;
+    this.bits[n] = bits;
+    this.length = n + 1;
+  }
+
+  /** Every leaf of `table` overlapping [lo, hi), in iova order. */
+  read(table: VtdPageTable, lo?: number, hi?: number): void {
+    table.forEachLeafEntry(
+      (iova, level, value) => {
+        const pfn = Math.floor(value / 4096);
+        this.push(iova, pfn, leafPages(level), level, value - pfn * 4096);
+      },
+      lo,
+      hi,
+    );
+  }
+
+  /** Rows [a, b) of t, which continue what is written (the first may merge into the last run). */
+  copy(t: RunTable, a: number, b: number): void {
+    if (a >= b) return;
+    const c = t.cols;
+    this.push(c.iova[a]!, c.pfn[a]!, c.pages[a]!, c.level[a]!, c.bits[a]!);
+    const n = this.length;
+    const more = b - a - 1;
+    this.reserve(n + more);
+    this.iova.set(c.iova.subarray(a + 1, b), n);
+    this.pfn.set(c.pfn.subarray(a + 1, b), n);
+    this.pages.set(c.pages.subarray(a + 1, b), n);
+    this.level.set(c.level.subarray(a + 1, b), n);
+    this.bits.set(c.bits.subarray(a + 1, b), n);
+    this.length = n + more;
+  }
+
+  build(): RunTable {
+    const n = this.length;
+    // Views on the arrays when little of them is unused (a patched table is sized to fit): no copy.
+    const cut = n >= this.iova.length - (this.iova.length >> 4) ? 'subarray' : 'slice';
+    return {
+      length: n,
+      cols: {
+        iova: this.iova[cut](0, n),
+        pfn: this.pfn[cut](0, n),
+        pages: this.pages[cut](0, n),
+        level: this.level[cut](0, n),
+        bits: this.bits[cut](0, n),
+      },
+    };
+  }
+
+  private reserve(n: number): void {
+    if (n <= this.iova.length) return;
+    const cap = Math.max(n, this.iova.length * 2);
+    const grow = (a: Float64Array) => {
+      const b = new Float64Array(cap);
+      b.set(a.subarray(0, this.length));
+      return b;
+    };
+    this.iova = grow(this.iova);
+    this.pfn = grow(this.pfn);
+    this.pages = grow(this.pages);
+    this.level = grow(this.level);
+    this.bits = grow(this.bits);
+  }
+}
