@@ -80,6 +80,23 @@ describe('a loaded session', () => {
     expect(s.state(2).kept).toEqual([]);
   });
 
+  it('sends the page-table runs and host pins of a step as edits of the ones sent before, or leaves them out', () => {
+    const vtd = load('../../public/scenarios/vtd-basics.json');
+    const s = new Session();
+    const count = s.load(vtd).steps;
+    s.state(0);
+    let edited = 0;
+    for (let n = 1; n <= count; n++) {
+      const r = s.state(n);
+      const runsOut = r.kept.includes('runs') || r.patches.runs !== null;
+      if (r.patches.runs) edited++;
+      // What is left out or edited is not sent whole as well.
+      if (runsOut) expect(r.state.iommu?.runs.length).toBe(0);
+      if (r.kept.includes('hostPins') || r.patches.hostPins) expect(r.state.hostPins.length).toBe(0);
+    }
+    expect(edited).toBeGreaterThan(0);
+  });
+
   it('reports what one step changed, and its reverse going back', () => {
     const s = new Session();
     s.load(doc);

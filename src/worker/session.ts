@@ -10,7 +10,7 @@ import type { Sim } from '../model/engine/sim';
 import type { StepResult, StepRet } from '../model/engine/types';
 import { diffStates, type Changes } from '../model/inspect/diff';
 import { follow, type Chain, type Space } from '../model/inspect/follow';
-import { inspectSince } from '../model/inspect/patch';
+import { inspectSince, type Edits } from '../model/inspect/patch';
 import { inspect, type StepState } from '../model/inspect/state';
 import { copyTables, emptyTable } from '../model/lib/table';
 import { CASE_SCHEMA, fileSchema } from '../model/scenario/schema';
@@ -53,14 +53,19 @@ export interface LoadInfo {
   warnings: string[];
 }
 
+/** The host frames (sent once per load), the page-table runs and host pins (when a step left them as they were). */
+export type Kept = 'frames' | 'runs' | 'hostPins';
+
 export interface StateReply {
   /** Steps done: 0 is the environment as built, before the first step. */
   cursor: number;
   state: StepState;
   /** What changed from the state shown before (one step forward: what that step did; back: its reverse). */
   changes: Changes | null;
-  /** Tables left out (empty in `state`): the page has them from an earlier reply since the load. */
-  kept: Array<'frames'>;
+  /** Tables left out (empty in `state`): the page has them, from the reply before or an earlier one. */
+  kept: Kept[];
+  /** The big tables sent as edits of the ones in the reply before (empty in `state`; null: sent whole). */
+  patches: Edits;
 }
 
 const BRIEF: Record<string, string[]> = {
@@ -223,25 +228,42 @@ export class Session {
     const n = Math.max(0, Math.min(cursor, this.prepared.steps.length));
     const at = Math.min(n, this.lastState);
     const reuse = this.frames ? { frames: this.frames } : {};
-    let from = this.shown;
+    // The page holds the state shown before (and only that one): the new one can go as an edit of it.
+    const onPage = this.shown;
+    let from = onPage;
     if (!from && n > 0) {
       const prev = Math.min(n - 1, this.lastState);
       from = { cursor: prev, at: prev, state: inspect(this.simAt(prev), reuse) };
     }
     const sim = this.simAt(at);
     const touched = from ? this.touchedBetween(from.at, at) : null;
-    const patched = from && touched ? inspectSince(sim, from.state, touched) : null;
+    // The worker keeps one state at a time: the one it starts from is edited where it lies.
+    const patched = from && touched ? inspectSince(sim, from.state, touched, { inPlace: true }) : null;
     const state = patched?.state ?? inspect(sim, reuse);
     const changes = from ? diffStates(from.state, state, patched?.hint) : null;
-    // The state handed out is moved to the page (its buffers detached here): what the next step starts
-    // from is a copy. The frames never change: they go out once per load.
-    const { frames, ...rest } = state;
-    this.frames = frames;
-    this.shown = { cursor: n, at, state: { ...copyTables(rest), frames } };
-    const kept: Array<'frames'> = this.framesSent ? ['frames'] : [];
-    const sent = this.framesSent ? emptyTable(['pfn', 'pages', 'kind']) : copyTables(frames);
+    this.frames = state.frames;
+    this.shown = { cursor: n, at, state };
+    const patches: Edits = onPage && patched ? patched.edits : { runs: null, hostPins: null };
+    // Left out: what the page already has (the frames once sent; tables a step did not change), and the
+    // tables sent as edits.
+    const kept: Kept[] = [];
+    if (this.framesSent) kept.push('frames');
+    if (onPage && state.iommu && state.iommu.runs === onPage.state.iommu?.runs) kept.push('runs');
+    if (onPage && state.hostPins === onPage.state.hostPins) kept.push('hostPins');
+    const out = (k: 'runs' | 'hostPins') => kept.includes(k) || patches[k] !== null;
+    // What goes out is moved to the page (its buffers detached here): copies of what the worker keeps.
+    const reply = copyTables({
+      ...state,
+      frames: emptyTable(['pfn', 'pages', 'kind']),
+      hostPins: out('hostPins') ? emptyTable(['pfn', 'pages', 'pins']) : state.hostPins,
+      iommu:
+        state.iommu && out('runs')
+          ? { ...state.iommu, runs: emptyTable(['iova', 'pfn', 'pages', 'level', 'bits']) }
+          : state.iommu,
+    });
+    if (!this.framesSent) reply.frames = copyTables(state.frames);
     this.framesSent = true;
-    return { cursor: n, state: { ...state, frames: sent }, changes, kept };
+    return { cursor: n, state: reply, changes, kept, patches };
   }
 
   /** The first domain's table ranges written by the steps between states a and b, or null if unknown. */

@@ -4,7 +4,6 @@
 // sorted runs, so a 1 TiB MAP_DMA's half a million runs cost one pass. No kernel analogue.
 
 import { TableBuilder, type Table } from '../lib/table';
-import { firstEndingAfter } from '../lib/search';
 import type { RunTable } from './runs';
 import type { StepState } from './state';
 
@@ -37,11 +36,11 @@ export interface Changes {
   iovad: Ranges;
 }
 
-/** Where two states can differ when the second was read from the first (inspectSince in patch.ts). */
+/** What changed, already known when the second state was read as an edit of the first (patch.ts). */
 export interface DiffHint {
-  /** Page-table runs: only inside these sorted, disjoint iova page ranges [lo, hi) (flat pairs). */
-  iova: number[];
-  /** Host pins: what changed, when they were patched (null: compare them whole). */
+  /** The first domain's page-table runs. */
+  pt: Ranges;
+  /** Host pins, when they were edited (null: compare them whole). */
   hpa: Ranges | null;
 }
 
@@ -153,39 +152,14 @@ export function dmaSegments(t: StepState['dmas']): Segments {
   return ranges(t, 'iova', 'pages', 'vpfn', 'prot', 'flags');
 }
 
-/** diffSegments of two page-table run lists that can differ only inside `windows` (sorted [lo, hi) pairs). */
-function diffRunsIn(a: RunTable, b: RunTable, windows: readonly number[]): Ranges {
-  const out = new TableBuilder(['lo', 'pages', 'kind'] as const);
-  for (let k = 0; k < windows.length; k += 2) {
-    const lo = windows[k]!;
-    const hi = windows[k + 1]!;
-    const part = diffSegments(runSegments(a, lo, hi), runSegments(b, lo, hi));
-    for (let i = 0; i < part.length; i++) {
-      // A run that merged across the window's edge is compared only inside it.
-      const s = Math.max(lo, part.cols.lo[i]!);
-      const e = Math.min(hi, part.cols.lo[i]! + part.cols.pages[i]!);
-      if (e > s) out.push(s, e - s, part.cols.kind[i]!);
-    }
-  }
-  return out.build();
-}
-
-/** Runs overlapping [lo, hi) as translation segments. */
-function runSegments(t: RunTable, lo = -Infinity, hi = Infinity): Segments {
-  const a = lo === -Infinity ? 0 : firstEndingAfter(t.cols.iova, t.cols.pages, t.length, lo);
-  let b = a;
-  while (b < t.length && t.cols.iova[b]! < hi) b++;
-  const part = (c: Float64Array) => c.subarray(a, b);
+/** Page-table runs [a, b) as translation segments. */
+export function runSegments(t: RunTable, a = 0, b = t.length): Segments {
+  const part = (c: Float64Array) => (a === 0 && b === t.length ? c : c.subarray(a, b));
+  const c = t.cols;
   return translation(
     {
       length: b - a,
-      cols: {
-        iova: part(t.cols.iova),
-        pfn: part(t.cols.pfn),
-        pages: part(t.cols.pages),
-        level: part(t.cols.level),
-        bits: part(t.cols.bits),
-      },
+      cols: { iova: part(c.iova), pfn: part(c.pfn), pages: part(c.pages), level: part(c.level), bits: part(c.bits) },
     },
     'iova',
     'pfn',
@@ -196,10 +170,7 @@ function runSegments(t: RunTable, lo = -Infinity, hi = Infinity): Segments {
 
 const NONE = { length: 0, start: new Float64Array(0), pages: new Float64Array(0), vals: [] };
 
-/**
- * `hint`, from a state read by inspectSince (patch.ts): where b's page-table runs and host pins can differ
- * from a's, so only there are they compared.
- */
+/** `hint`: what inspectSince (patch.ts) found changed while it read b as an edit of a, not compared again. */
 export function diffStates(a: StepState, b: StepState, hint?: DiffHint): Changes {
   const pt = (s: StepState) => (s.iommu ? runSegments(s.iommu.runs) : NONE);
   const gpu = (s: StepState) => (s.gpu ? translation(s.gpu.runs, 'iova', 'pfn', 'level', 'bits') : NONE);
@@ -239,7 +210,7 @@ export function diffStates(a: StepState, b: StepState, hint?: DiffHint): Changes
   };
   return {
     iova: union(
-      hint && a.iommu && b.iommu ? diffRunsIn(a.iommu.runs, b.iommu.runs, hint.iova) : diffSegments(pt(a), pt(b)),
+      hint ? hint.pt : diffSegments(pt(a), pt(b)),
       diffSegments(dmaSegments(a.dmas), dmaSegments(b.dmas)),
       diffSegments(translation(a.pins, 'iova', 'pfn', 'ref'), translation(b.pins, 'iova', 'pfn', 'ref')),
     ),

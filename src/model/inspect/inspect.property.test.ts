@@ -43,6 +43,8 @@ import {
 import type { Sim } from '../engine/sim';
 import { ADDED, CHANGED, REMOVED, diffStates, type Ranges } from './diff';
 import { follow, type Chain } from './follow';
+import { copyTables } from '../lib/table';
+import { applyPatch } from '../lib/table-patch';
 import { inspectSince } from './patch';
 import { inspect, type StepState } from './state';
 
@@ -449,6 +451,12 @@ function checkSince(sim: Sim, state: StepState, back: Array<{ state: StepState; 
     }
     expect(got.state).toEqual(state);
     expect(diffStates(b.state, got.state, got.hint)).toEqual(diffStates(b.state, state));
+    // The edits make the new tables from the old ones; in place, too.
+    const runs = got.edits.runs ? applyPatch(b.state.iommu!.runs, got.edits.runs) : b.state.iommu!.runs;
+    expect(runs).toEqual(state.iommu!.runs);
+    const pins = got.edits.hostPins ? applyPatch(b.state.hostPins, got.edits.hostPins) : b.state.hostPins;
+    if (got.edits.hostPins || got.state.hostPins === b.state.hostPins) expect(pins).toEqual(state.hostPins);
+    expect(inspectSince(sim, copyTables(b.state), b.touched, { inPlace: true })!.state).toEqual(state);
   }
 }
 

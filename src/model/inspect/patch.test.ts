@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { V, hex, hexPage, modelSim, quiet, runModel } from '../../testing/type1-world';
 import type { Sim } from '../engine/sim';
+import { copyTables } from '../lib/table';
 import { diffStates } from './diff';
-import { mergeRanges, inspectSince } from './patch';
+import { inspectSince } from './patch';
+import { mergeRanges } from './patch-runs';
 import { inspect, type StepState } from './state';
 
 // Hand-made cases for inspectSince where the random runs of inspect.property.test.ts seldom go: a run
@@ -30,6 +32,9 @@ function stepAndCheck(sim: Sim, before: StepState, step: () => void): StepState 
   expect(got).not.toBeNull();
   expect(got!.state).toEqual(whole);
   expect(diffStates(before, got!.state, got!.hint)).toEqual(diffStates(before, whole));
+  // In place: the same state, in the earlier state's buffers when they have room.
+  const inPlace = inspectSince(sim, copyTables(before), touched, { inPlace: true });
+  expect(inPlace!.state).toEqual(whole);
   return whole;
 }
 
@@ -56,7 +61,9 @@ describe('inspectSince', () => {
     const s = inspect(sim);
     const got = inspectSince(sim, s, [])!;
     expect(got.state.iommu!.runs).toBe(s.iommu!.runs);
-    expect(got.hint.iova).toEqual([]);
+    expect(got.state.hostPins).toBe(s.hostPins);
+    expect(got.hint.pt.length).toBe(0);
+    expect(got.edits).toEqual({ runs: null, hostPins: null });
   });
 
   it('gives up when the first domain is not the one the earlier state read', () => {

@@ -6,7 +6,8 @@
 import type { VtdPageTable } from '../iommu/vtd/table';
 import type { Table } from '../lib/table';
 
-export type RunTable = Table<'iova' | 'pfn' | 'pages' | 'level' | 'bits'>;
+export type RunKey = 'iova' | 'pfn' | 'pages' | 'level' | 'bits';
+export type RunTable = Table<RunKey>;
 
 /** Pages one leaf of a VT-d level covers. */
 export const leafPages = (level: number): number => (level === 1 ? 1 : level === 2 ? 512 : 262144);

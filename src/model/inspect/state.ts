@@ -268,10 +268,16 @@ function vendorView(sim: Sim): KvmgtView | TrackingView | null {
 
 /** What a reader that knows an earlier step's state hands in instead of reading from scratch (patch.ts). */
 export interface Reuse {
-  /** The first domain's view. */
-  iommu?: PageTableView;
-  /** Host pins, given this step's vfio_pfn runs and vfio_dma entries; null: read them from scratch. */
-  hostPins?(pins: StepState['pins'], dmas: StepState['dmas']): StepState['hostPins'] | null;
+  /** The first domain's view (asked for after the host pins). */
+  iommu?: () => PageTableView;
+  /**
+   * Host pins with the pages pinned and the pins in all, given this step's vfio_pfn runs and vfio_dma
+   * entries; null: read them from scratch.
+   */
+  hostPins?(
+    pins: StepState['pins'],
+    dmas: StepState['dmas'],
+  ): { table: StepState['hostPins']; pages: number; pins: number } | null;
   /** Host frames as an earlier state of the same simulation read them: QEMU's memory never changes once built. */
   frames?: StepState['frames'];
 }
@@ -299,15 +305,17 @@ export function inspect(sim: Sim, reuse?: Reuse): StepState {
   const iovaList = new TableBuilder(['lo', 'hi'] as const);
   for (const [lo, hi] of iommu.iovaList) iovaList.push(Number(lo >> 12n), Number(hi >> 12n));
   const first = iommu.firstDomain;
-  const pt = first ? (reuse?.iommu ?? pageTableView(first)) : null;
   const pins = pinRuns(sim);
-  const hostPins = reuse?.hostPins?.(pins, dmas) ?? readHostPins(iommu, pt);
-  let pinnedPages = 0;
-  let pinCount = 0;
-  for (let i = 0; i < hostPins.length; i++) {
-    pinnedPages += hostPins.cols.pages[i]!;
-    pinCount += hostPins.cols.pages[i]! * hostPins.cols.pins[i]!;
-  }
+  const reused = reuse?.hostPins?.(pins, dmas) ?? null;
+  const pt = first ? (reuse?.iommu?.() ?? pageTableView(first)) : null;
+  const hostPins = reused?.table ?? readHostPins(iommu, pt);
+  let pinnedPages = reused?.pages ?? 0;
+  let pinCount = reused?.pins ?? 0;
+  if (!reused)
+    for (let i = 0; i < hostPins.length; i++) {
+      pinnedPages += hostPins.cols.pages[i]!;
+      pinCount += hostPins.cols.pages[i]! * hostPins.cols.pins[i]!;
+    }
   let vfioPfns = 0;
   for (const d of iommu.dmaList.items) vfioPfns += d.pfnList.size;
   const vendorDma = sim.kvmgt?.dma ?? sim.tracking?.dma ?? null;

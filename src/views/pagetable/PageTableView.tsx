@@ -77,7 +77,7 @@ const Cells = memo(function Cells({ classes }: { classes: string }) {
 
 const countsOf = new WeakMap<Pt, Array<{ level: number; tables: number; used: number; leaves: number }>>();
 
-/** Table pages, entries used and leaves at each level, top level first: one pass over the runs per table. */
+/** Table pages, entries used and leaves at each level, top level first: one pass over the table pages. */
 function countsPerLevel(pt: Pt): Array<{ level: number; tables: number; used: number; leaves: number }> {
   const hit = countsOf.get(pt);
   if (hit) return hit;
@@ -88,11 +88,10 @@ function countsPerLevel(pt: Pt): Array<{ level: number; tables: number; used: nu
     r.tables++;
     r.used += pt.tables.cols.used[i]!;
   }
-  for (let i = 0; i < pt.runs.length; i++) {
-    const level = pt.runs.cols.level[i]!;
-    const r = rows[level];
-    if (r) r.leaves += pt.runs.cols.pages[i]! / SPAN(level);
-  }
+  // The domain counts its leaves as it writes and clears them.
+  rows[1]!.leaves = pt.leaves['4K'];
+  rows[2]!.leaves = pt.leaves['2M'];
+  rows[3]!.leaves = pt.leaves['1G'];
   const out = rows.slice(1).reverse();
   countsOf.set(pt, out);
   return out;

@@ -40,6 +40,18 @@ function layer(start: Float64Array, pages: Float64Array, length: number): Layer 
   return { start, pages, length, pyramid: buildPyramid({ start, pages, length }) };
 }
 
+const layers = new WeakMap<Table<string>, Layer>();
+
+/** A table already sorted by `key` as a layer, kept with the table: the host frames come unchanged with every step. */
+function tableLayer(t: Table<string>, key: string): Layer {
+  let l = layers.get(t);
+  if (!l) {
+    l = layer(t.cols[key]!, t.cols.pages!, t.length);
+    layers.set(t, l);
+  }
+  return l;
+}
+
 /** Rows of `t` in the order of `key` (for tables not already sorted by the lane's address). */
 function sortedLayer(t: Table<string>, key: string): { layer: Layer; order: Uint32Array } {
   const k = t.cols[key]!;
@@ -68,11 +80,16 @@ export function pageTableLevels(pt: PageTableView): Map<number, LevelLayers> {
   // Every level's leaf rows in two passes over the runs (half a million for a 1 TiB guest), not two per level.
   const perLevel = new Array<number>(pt.levels + 1).fill(0);
   for (let i = 0; i < pt.runs.length; i++) perLevel[leafLevel[i]!]!++;
+  // A guest on one page size has all its runs at one level: that level's leaves are the runs themselves.
+  const only = perLevel.indexOf(pt.runs.length);
   const leafRowsOf = perLevel.map((n) => new Uint32Array(n));
-  const filled = new Array<number>(pt.levels + 1).fill(0);
-  for (let i = 0; i < pt.runs.length; i++) {
-    const l = leafLevel[i]!;
-    leafRowsOf[l]![filled[l]!++] = i;
+  if (only > 0) for (let i = 0; i < pt.runs.length; i++) leafRowsOf[only]![i] = i;
+  else {
+    const filled = new Array<number>(pt.levels + 1).fill(0);
+    for (let i = 0; i < pt.runs.length; i++) {
+      const l = leafLevel[i]!;
+      leafRowsOf[l]![filled[l]!++] = i;
+    }
   }
   for (let level = 1; level <= pt.levels; level++) {
     const leafRows = leafRowsOf[level]!;
@@ -87,7 +104,10 @@ export function pageTableLevels(pt: PageTableView): Map<number, LevelLayers> {
     const tableRows = new Uint32Array(nt);
     for (let i = 0; i < nt; i++) tableRows[i] = rows[order[i]!]!;
     out.set(level, {
-      leaves: layer(gather(pt.runs.cols.iova, leafRows), gather(pt.runs.cols.pages, leafRows), nl),
+      leaves:
+        level === only
+          ? layer(pt.runs.cols.iova, pt.runs.cols.pages, nl)
+          : layer(gather(pt.runs.cols.iova, leafRows), gather(pt.runs.cols.pages, leafRows), nl),
       leafRows,
       tables: layer(gather(bases, order), new Float64Array(nt).fill(512 * span(level - 1)), nt),
       tableRows,
@@ -133,18 +153,18 @@ export function buildLayers(s: StepState): Layers {
     ? inclusiveLengths(s.gpuIovad.ranges.cols.lo, s.gpuIovad.ranges.cols.hi, s.gpuIovad.ranges.length)
     : null;
   return {
-    memslots: layer(s.memslots.cols.gfn, s.memslots.cols.pages, s.memslots.length),
+    memslots: tableLayer(s.memslots, 'gfn'),
     vendorByGfn: vendor?.layer ?? layer(new Float64Array(0), new Float64Array(0), 0),
     vendorRows: vendor?.order ?? new Uint32Array(0),
     vmas: vmas.layer,
     vmaRows: vmas.order,
-    dmasByIova: layer(s.dmas.cols.iova, s.dmas.cols.pages, s.dmas.length),
+    dmasByIova: tableLayer(s.dmas, 'iova'),
     dmasByVaddr: byVaddr.layer,
     dmaVaddrRows: byVaddr.order,
     allowed: layer(s.iovaList.cols.lo, allowedPages, s.iovaList.length),
-    pins: layer(s.pins.cols.iova, s.pins.cols.pages, s.pins.length),
-    frames: layer(s.frames.cols.pfn, s.frames.cols.pages, s.frames.length),
-    hostPins: layer(s.hostPins.cols.pfn, s.hostPins.cols.pages, s.hostPins.length),
+    pins: tableLayer(s.pins, 'iova'),
+    frames: tableLayer(s.frames, 'pfn'),
+    hostPins: tableLayer(s.hostPins, 'pfn'),
     pt: s.iommu ? pageTableLevels(s.iommu) : null,
     gpuPt: s.gpu ? layer(s.gpu.runs.cols.iova, s.gpu.runs.cols.pages, s.gpu.runs.length) : null,
     gpuIovad:
