@@ -3,7 +3,7 @@
 // page-table runs and host-pin runs; the worker sends those and the page splices them into the tables
 // it has, instead of the worker copying and the page receiving the whole tables again. No kernel analogue.
 
-import { firstEndingAfter } from './search';
+import { firstEndingAfter, firstStartingAfter } from './search';
 import type { Table } from './table';
 
 export interface TablePatch<K extends string> {
@@ -14,18 +14,6 @@ export interface TablePatch<K extends string> {
   /** Where the rows for cut k start in `rows` (one more entry than cuts: the last is rows.length). */
   at: Float64Array;
   rows: Table<K>;
-}
-
-/** The first row starting after page p. */
-function firstStartingAfter(start: ArrayLike<number>, n: number, p: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (start[mid]! <= p) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**
@@ -43,9 +31,11 @@ export function touchingCuts(
 ): { cuts: number[]; first: number[] } {
   const cuts: number[] = [];
   const first: number[] = [];
+  let a = 0;
+  let b = 0;
   for (let k = 0; k < ranges.length; k += stride) {
-    const a = firstEndingAfter(start, pages, n, ranges[k]! - 1);
-    const b = firstStartingAfter(start, n, ranges[k + 1]!);
+    a = firstEndingAfter(start, pages, n, ranges[k]! - 1, a);
+    b = firstStartingAfter(start, n, ranges[k + 1]!, b);
     const c = cuts.length;
     if (c > 0 && a <= cuts[c - 1]!) cuts[c - 1] = Math.max(cuts[c - 1]!, b);
     else {
@@ -68,6 +58,14 @@ function copyRows(dst: Float64Array, o: number, src: Float64Array, i: number, j:
   }
   dst.set(src.subarray(i, j), o);
   return o + j - i;
+}
+
+/** a[src, end) moved to dst (overlapping): short blocks in a loop that runs away from the overlap. */
+function moveRows(a: Float64Array, dst: number, src: number, end: number): void {
+  if (dst === src || end <= src) return;
+  if (end - src >= 64) a.copyWithin(dst, src, end);
+  else if (dst < src) for (let i = src, o = dst; i < end; i++, o++) a[o] = a[i]!;
+  else for (let i = end - 1, o = dst + end - 1 - src; i >= src; i--, o--) a[o] = a[i]!;
 }
 
 /** Rows of the table `patch` makes of `base`, which must be the table it was made for. */
@@ -144,9 +142,7 @@ export function applyPatchInPlace<K extends string>(base: Table<K>, patch: Table
   const out = { length, cols: {} as Record<K, Float64Array> };
   for (const k of keys) {
     const a = new Float64Array(base.cols[k].buffer, 0, room(base.cols[k]));
-    const move = (b: number) => {
-      if (dst[b] !== src[b] && end[b]! > src[b]!) a.copyWithin(dst[b]!, src[b]!, end[b]!);
-    };
+    const move = (b: number) => moveRows(a, dst[b]!, src[b]!, end[b]!);
     for (let b = 0; b < nBlocks;) {
       if (dst[b]! <= src[b]!) {
         move(b++);

@@ -9,7 +9,7 @@ import { useSession } from '../../state/session';
 import { selectionFootprint } from '../shared/footprint';
 import { count, hexPage, pagesSize } from '../shared/format';
 import { decodePte } from '../shared/pte';
-import { pageTableLevels, rowAt } from '../translation/layout';
+import { pageTableLevels, rowAt, runOf } from '../translation/layout';
 
 const SPAN = (level: number) => 512 ** (level - 1);
 const SIZE: Record<number, string> = { 1: '4 KiB', 2: '2 MiB', 3: '1 GiB', 4: '512 GiB', 5: '256 TiB' };
@@ -48,7 +48,7 @@ function tablePage(
     }
     const leaf = rowAt(here.leaves, start);
     if (leaf >= 0) {
-      const r = here.leafRows[leaf]!;
+      const r = runOf(here, leaf);
       const phys = pt.runs.cols.pfn[r]! + (start - pt.runs.cols.iova[r]!);
       entries.push({ value: phys * 4096 + pt.runs.cols.bits[r]!, kind: 'leaf' });
       continue;

@@ -16,7 +16,9 @@ export interface Level {
   bucket: number;
   length: number;
   start: Float64Array;
-  end: Float64Array;
+  /** Where each group ends; null on the runs themselves, whose ends are start + pages. */
+  end: Float64Array | null;
+  pages: Float64Array | null;
   /** The first run of each group, and how many runs it merges (null on the runs themselves: i and 1). */
   first: Uint32Array | null;
   count: Uint32Array | null;
@@ -27,14 +29,16 @@ export interface Pyramid {
   levels: Level[];
 }
 
+/** Where group i of l ends. */
+const endOf = (l: Level, i: number) => (l.end ? l.end[i]! : l.start[i]! + l.pages![i]!);
+
 function raw(r: Runs): Level {
-  const end = new Float64Array(r.length);
-  for (let i = 0; i < r.length; i++) end[i] = r.start[i]! + r.pages[i]!;
   return {
     bucket: 0,
     length: r.length,
     start: r.start.subarray(0, r.length),
-    end,
+    end: null,
+    pages: r.pages,
     first: null,
     count: null,
   };
@@ -43,23 +47,29 @@ function raw(r: Runs): Level {
 /** Merges the groups of `l` that meet in one bucket of `bucket` pages (a power of 4: 1 / bucket is exact). */
 function coarser(l: Level, bucket: number): Level {
   const len = l.length;
-  const start = new Float64Array(len);
-  const end = new Float64Array(len);
-  const first = new Uint32Array(len);
-  const count = new Uint32Array(len);
   const inv = 1 / bucket;
   const ls = l.start;
   const le = l.end;
+  const lp = l.pages;
   const lc = l.count;
   const lf = l.first;
+  // At most one group per bucket the groups reach: far fewer than runs once a bucket holds many of them.
+  let reach = 0;
+  for (let i = 0; i < len; i++) reach = Math.max(reach, le ? le[i]! : ls[i]! + lp![i]!);
+  const most = len === 0 ? 0 : Math.min(len, Math.floor((reach - 1) * inv) - Math.floor(ls[0]! * inv) + 1);
+  const start = new Float64Array(most);
+  const end = new Float64Array(most);
+  const first = new Uint32Array(most);
+  const count = new Uint32Array(most);
   let n = -1;
   let curEnd = 0;
   let lastBucket = -1;
   for (let i = 0; i < len; i++) {
     const s = ls[i]!;
+    const e = le ? le[i]! : s + lp![i]!;
     if (n >= 0 && Math.floor(s * inv) <= lastBucket) {
-      if (le[i]! > curEnd) {
-        curEnd = le[i]!;
+      if (e > curEnd) {
+        curEnd = e;
         end[n] = curEnd;
         lastBucket = Math.floor((curEnd - 1) * inv);
       }
@@ -68,7 +78,7 @@ function coarser(l: Level, bucket: number): Level {
     }
     n++;
     start[n] = s;
-    curEnd = le[i]!;
+    curEnd = e;
     end[n] = curEnd;
     lastBucket = Math.floor((curEnd - 1) * inv);
     first[n] = lf ? lf[i]! : i;
@@ -80,6 +90,7 @@ function coarser(l: Level, bucket: number): Level {
     length: k,
     start: start.subarray(0, k),
     end: end.subarray(0, k),
+    pages: null,
     first: first.subarray(0, k),
     count: count.subarray(0, k),
   };
@@ -118,7 +129,7 @@ function firstEndingAfter(l: Level, page: number): number {
   let hi = l.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (l.end[mid]! <= page) lo = mid + 1;
+    if (endOf(l, mid) <= page) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -135,5 +146,5 @@ export function forVisible(
   const l = levelFor(p, pagesPerPx);
   const { first, count } = l;
   for (let i = firstEndingAfter(l, lo); i < l.length && l.start[i]! < hi; i++)
-    fn(l.start[i]!, l.end[i]!, first ? first[i]! : i, count ? count[i]! : 1);
+    fn(l.start[i]!, endOf(l, i), first ? first[i]! : i, count ? count[i]! : 1);
 }

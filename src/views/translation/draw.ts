@@ -18,7 +18,7 @@ import type { Palette } from '../shared/colors';
 import type { Footprint, PageRanges } from '../shared/footprint';
 import { forVisible } from '../shared/lod';
 import { visiblePages, xOf, type Viewport } from '../shared/viewport';
-import type { Lane, Layer, Layers } from './layout';
+import { runOf, type Lane, type Layer, type Layers } from './layout';
 
 export interface Scene {
   state: StepState;
@@ -402,7 +402,7 @@ export function drawScene(ctx: Ctx, sc: Scene): Drawn {
       drawBands(
         ctx,
         lv.leaves,
-        (r) => s.iommu!.runs.cols.pfn[lv.leafRows[r]!]!,
+        (r) => s.iommu!.runs.cols.pfn[runOf(lv, r)]!,
         view.iova,
         view.hpa,
         w,

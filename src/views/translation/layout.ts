@@ -62,10 +62,14 @@ function sortedLayer(t: Table<string>, key: string): { layer: Layer; order: Uint
 /** Leaves of one VT-d level, and the table pages one level down (its non-leaf entries). */
 export interface LevelLayers {
   leaves: Layer;
-  leafRows: Uint32Array;
+  /** The run each leaf row is (null: the runs are this level's leaves, row for row). */
+  leafRows: Uint32Array | null;
   tables: Layer;
   tableRows: Uint32Array;
 }
+
+/** The row of the runs that leaf row r of a level is. */
+export const runOf = (lv: LevelLayers, r: number): number => (lv.leafRows ? lv.leafRows[r]! : r);
 
 const levelsOf = new WeakMap<PageTableView, Map<number, LevelLayers>>();
 
@@ -77,23 +81,27 @@ export function pageTableLevels(pt: PageTableView): Map<number, LevelLayers> {
   const span = (level: number) => 512 ** (level - 1);
   const { level: leafLevel } = pt.runs.cols;
   const { level: tableLevel, base } = pt.tables.cols;
-  // Every level's leaf rows in two passes over the runs (half a million for a 1 TiB guest), not two per level.
-  const perLevel = new Array<number>(pt.levels + 1).fill(0);
-  for (let i = 0; i < pt.runs.length; i++) perLevel[leafLevel[i]!]!++;
-  // A guest on one page size has all its runs at one level: that level's leaves are the runs themselves.
-  const only = perLevel.indexOf(pt.runs.length);
-  const leafRowsOf = perLevel.map((n) => new Uint32Array(n));
-  if (only > 0) for (let i = 0; i < pt.runs.length; i++) leafRowsOf[only]![i] = i;
-  else {
+  // A guest on one page size has leaves at one level only (the domain counts them): its runs are that
+  // level's leaves, with no pass over half a million runs to sort them by level.
+  const counted = [0, pt.leaves['4K'], pt.leaves['2M'], pt.leaves['1G'], 0, 0];
+  const withLeaves = counted.flatMap((n, level) => (n > 0 ? [level] : []));
+  const only = withLeaves.length === 1 ? withLeaves[0]! : -1;
+  const leafRowsOf: Array<Uint32Array | null> = [];
+  if (only < 0) {
+    // Every level's leaf rows in two passes over the runs, not two per level.
+    const perLevel = new Array<number>(pt.levels + 1).fill(0);
+    for (let i = 0; i < pt.runs.length; i++) perLevel[leafLevel[i]!]!++;
+    perLevel.forEach((n, level) => (leafRowsOf[level] = new Uint32Array(n)));
     const filled = new Array<number>(pt.levels + 1).fill(0);
     for (let i = 0; i < pt.runs.length; i++) {
       const l = leafLevel[i]!;
       leafRowsOf[l]![filled[l]!++] = i;
     }
-  }
+  } else
+    for (let level = 0; level <= pt.levels; level++) leafRowsOf[level] = level === only ? null : new Uint32Array(0);
   for (let level = 1; level <= pt.levels; level++) {
     const leafRows = leafRowsOf[level]!;
-    const nl = leafRows.length;
+    const nl = leafRows ? leafRows.length : pt.runs.length;
     // A table page of level l − 1 is one entry of level l: it covers 512 entries of its own level.
     let nt = 0;
     for (let i = 0; i < pt.tables.length; i++) if (tableLevel[i] === level - 1) nt++;
@@ -104,10 +112,9 @@ export function pageTableLevels(pt: PageTableView): Map<number, LevelLayers> {
     const tableRows = new Uint32Array(nt);
     for (let i = 0; i < nt; i++) tableRows[i] = rows[order[i]!]!;
     out.set(level, {
-      leaves:
-        level === only
-          ? layer(pt.runs.cols.iova, pt.runs.cols.pages, nl)
-          : layer(gather(pt.runs.cols.iova, leafRows), gather(pt.runs.cols.pages, leafRows), nl),
+      leaves: leafRows
+        ? layer(gather(pt.runs.cols.iova, leafRows), gather(pt.runs.cols.pages, leafRows), nl)
+        : layer(pt.runs.cols.iova, pt.runs.cols.pages, nl),
       leafRows,
       tables: layer(gather(bases, order), new Float64Array(nt).fill(512 * span(level - 1)), nt),
       tableRows,
