@@ -49,8 +49,28 @@ function same(a: Segments, i: number, b: Segments, j: number): boolean {
   return true;
 }
 
+/** Every run of s, as one kind of change (runs that touch or overlap merged). */
+function all(s: Segments, kind: number): Ranges {
+  const lo = new Float64Array(s.length);
+  const pages = new Float64Array(s.length);
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    // vaddr ranges may overlap: their union.
+    if (n > 0 && s.start[i]! <= lo[n - 1]! + pages[n - 1]!)
+      pages[n - 1] = Math.max(pages[n - 1]!, s.start[i]! + s.pages[i]! - lo[n - 1]!);
+    else {
+      lo[n] = s.start[i]!;
+      pages[n++] = s.pages[i]!;
+    }
+  }
+  return { length: n, cols: { lo: lo.slice(0, n), pages: pages.slice(0, n), kind: new Float64Array(n).fill(kind) } };
+}
+
 /** The ranges where a and b differ, merged, in address order. */
 export function diffSegments(a: Segments, b: Segments): Ranges {
+  // A whole guest mapped or unmapped: everything on one side, in one pass.
+  if (a.length === 0) return all(b, ADDED);
+  if (b.length === 0) return all(a, REMOVED);
   const out = new TableBuilder(['lo', 'pages', 'kind'] as const);
   // The range being grown, in locals: a 1 TiB MAP_DMA adds half a million runs that merge into one range.
   let pLo = 0;

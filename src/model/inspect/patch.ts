@@ -33,7 +33,7 @@ function sameTable(a: { length: number; cols: Record<string, Float64Array> }, b:
 /**
  * The state of `sim`, read as an edit of `prev` (the state some steps before) given `touched`: the iova
  * ranges [lo, hi) of the first domain's table written since. Null when the first domain is not the one
- * prev read. `inPlace`: prev's page-table runs and host pins are edited in their own buffers, for a
+ * prev read, or when the step changed so much of it that reading it whole costs less. `inPlace`: prev's page-table runs and host pins are edited in their own buffers, for a
  * caller that keeps one state at a time (prev is not to be read afterwards).
  */
 export function inspectSince(
@@ -45,6 +45,12 @@ export function inspectSince(
   const d = sim.iommu.firstDomain;
   const before = prev.iommu;
   if (!d || !before || before.id !== d.id) return null;
+  // A step that mapped or unmapped much of what is there (a whole guest) is read whole: as an edit it
+  // would take every run out and put every leaf in, twice the work.
+  const leaves = (c: StepState['iommu'] & object) => c.leaves['4K'] + c.leaves['2M'] + c.leaves['1G'];
+  const now = d.leafCounts();
+  const [a, b] = [leaves(before), now['4K'] + now['2M'] + now['1G']];
+  if (4 * Math.abs(a - b) > Math.max(a, b)) return null;
   const apply = opts.inPlace ? applyPatchInPlace : applyPatch;
   const runs = spliceRuns(before.runs, d.table, touched);
   const edits: Edits = { runs: runs.patch, hostPins: null };
