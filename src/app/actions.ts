@@ -137,6 +137,16 @@ export async function openScenario(
 }
 
 let pumping = false;
+/** Waiting for the state being fetched to be on screen (see whenShown). */
+let waiting: Array<() => void> = [];
+
+/**
+ * Resolves once no state is on its way and the frame after the last one has been drawn: the step list's
+ * summaries are asked for then, so their replies do not hold up the frame that shows the step.
+ */
+function whenShown(): Promise<void> {
+  return pumping ? new Promise((resolve) => waiting.push(resolve)) : Promise.resolve();
+}
 
 /** Moves to step n (0 … steps): the state follows as soon as the worker has it. */
 export function seek(n: number): void {
@@ -163,6 +173,9 @@ async function pump(): Promise<void> {
     failed('Stepping', e);
   } finally {
     pumping = false;
+    const ready = waiting;
+    waiting = [];
+    requestAnimationFrame(() => setTimeout(() => ready.forEach((f) => f())));
   }
 }
 
@@ -170,6 +183,7 @@ const fetching = new Set<number>();
 
 /** Makes sure the step list has the summaries of steps [from, to). */
 export async function ensureSummaries(from: number, to: number): Promise<void> {
+  await whenShown();
   const { info } = useSession.getState();
   if (!info) return;
   const first = Math.max(0, Math.floor(from / SUMMARY_PAGE));

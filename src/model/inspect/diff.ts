@@ -3,6 +3,7 @@
 // what overlaps these ranges; from step k+1 back to k the same function gives the reverse. Sweeps of
 // sorted runs, so a 1 TiB MAP_DMA's half a million runs cost one pass. No kernel analogue.
 
+import { sortPairs } from '../lib/radix';
 import { TableBuilder, type Table } from '../lib/table';
 import type { RunTable } from './runs';
 import type { StepState } from './state';
@@ -138,33 +139,53 @@ function iovadSegments(t: Table<'lo' | 'hi'>): Segments {
  * Several maps over one address space: where any of them changed. Pages that two maps report with
  * different kinds are changed; neighbouring ranges merge only when their kind is the same.
  */
-function union(...parts: Ranges[]): Ranges {
-  // Sweep the edges: at each elementary interval, the kinds of the ranges that cover it.
-  const edges: Array<[number, number, number]> = [];
+function union(...all: Ranges[]): Ranges {
+  const parts = all.filter((p) => p.length > 0);
+  // One map changed (or none): its ranges are the answer, already sorted and merged.
+  if (parts.length <= 1) return parts[0] ?? all[0]!;
+  // Sweep the edges: at each elementary interval, how many ranges of each kind cover it.
+  let n = 0;
+  for (const p of parts) n += 2 * p.length;
+  const pos = new Float64Array(n);
+  /** kind × 2, + 1 where a range starts. */
+  const code = new Float64Array(n);
+  let e = 0;
   for (const p of parts)
     for (let i = 0; i < p.length; i++) {
-      edges.push([p.cols.lo[i]!, 1, p.cols.kind[i]!]);
-      edges.push([p.cols.lo[i]! + p.cols.pages[i]!, -1, p.cols.kind[i]!]);
+      pos[e] = p.cols.lo[i]!;
+      code[e++] = 2 * p.cols.kind[i]! + 1;
+      pos[e] = p.cols.lo[i]! + p.cols.pages[i]!;
+      code[e++] = 2 * p.cols.kind[i]!;
     }
-  edges.sort((x, y) => x[0] - y[0]);
+  sortPairs(pos, code);
   const out = new TableBuilder(['lo', 'pages', 'kind'] as const);
   const open = [0, 0, 0, 0];
   let at = -Infinity;
-  for (const [pos, delta, kind] of edges) {
-    if (pos > at) {
-      const kinds = [ADDED, REMOVED, CHANGED].filter((k) => open[k]! > 0);
-      if (kinds.length > 0) {
-        const k = kinds.length === 1 ? kinds[0]! : CHANGED;
-        const n = out.length;
-        if (n > 0 && out.last('kind') === k && out.last('lo') + out.last('pages') === at)
-          out.setLast('pages', out.last('pages') + pos - at);
-        else out.push(at, pos - at, k);
+  for (let k = 0; k < n; k++) {
+    const x = pos[k]!;
+    if (x > at) {
+      const covering = (open[ADDED]! > 0 ? 1 : 0) + (open[REMOVED]! > 0 ? 1 : 0) + (open[CHANGED]! > 0 ? 1 : 0);
+      if (covering > 0) {
+        const kind = covering > 1 ? CHANGED : open[ADDED]! > 0 ? ADDED : open[REMOVED]! > 0 ? REMOVED : CHANGED;
+        if (out.length > 0 && out.last('kind') === kind && out.last('lo') + out.last('pages') === at)
+          out.setLast('pages', out.last('pages') + x - at);
+        else out.push(at, x - at, kind);
       }
-      at = pos;
+      at = x;
     }
-    open[kind]! += delta;
+    const c = code[k]!;
+    open[c >> 1]! += c & 1 ? 1 : -1;
   }
   return out.build();
+}
+
+/** The rows of keys in ascending key order (a stable sort). */
+function orderBy(keys: Float64Array, n: number): Float64Array {
+  const k = keys.slice(0, n);
+  const order = new Float64Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  sortPairs(k, order);
+  return order;
 }
 
 /** vfio_dma entries by iova: equal when vaddr, prot and flags are. */
@@ -196,10 +217,12 @@ export function diffStates(a: StepState, b: StepState, hint?: DiffHint): Changes
   const gpu = (s: StepState) => (s.gpu ? translation(s.gpu.runs, 'iova', 'pfn', 'level', 'bits') : NONE);
   const dmasByVaddr = (s: StepState) => {
     // vaddr ranges may come in any order (and may even overlap): sort them by vaddr.
-    const order = Array.from({ length: s.dmas.length }, (_, i) => i).sort(
-      (x, y) => s.dmas.cols.vpfn[x]! - s.dmas.cols.vpfn[y]!,
-    );
-    const pick = (c: Float64Array) => Float64Array.from(order, (i) => c[i]!);
+    const order = orderBy(s.dmas.cols.vpfn, s.dmas.length);
+    const pick = (c: Float64Array) => {
+      const out = new Float64Array(order.length);
+      for (let i = 0; i < order.length; i++) out[i] = c[order[i]!]!;
+      return out;
+    };
     return {
       length: order.length,
       start: pick(s.dmas.cols.vpfn),
