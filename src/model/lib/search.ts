@@ -4,7 +4,7 @@
 // questions cost little more than their answers. No kernel analogue.
 
 /** The first index ≥ from whose key is above p, for keys ascending from `from` on (galloping, then bisection). */
-function firstAbove(key: (i: number) => number, n: number, p: number, from: number): number {
+export function firstAbove(key: (i: number) => number, n: number, p: number, from = 0): number {
   let lo = from;
   let hi = from;
   let step = 1;

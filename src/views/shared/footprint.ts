@@ -6,9 +6,9 @@
 
 import type { Space } from '../../model/inspect/follow';
 import type { StepState } from '../../model/inspect/state';
+import { firstAbove, firstEndingAfter } from '../../model/lib/search';
 import type { Selection } from '../../state/selection';
 import { argsort, gather } from './arrays';
-import { firstEndingAfter } from './ranges';
 
 export const SPACES: readonly Space[] = ['gpa', 'hva', 'iova', 'hpa', 'dma'];
 
@@ -99,12 +99,7 @@ function carry(m: Mapping, ranges: PageRanges, forward: boolean, out: Array<[num
     const lo = ranges.lo[r]!;
     const hi = lo + ranges.pages[r]!;
     for (
-      let i = firstEndingAfter(
-        (k) => key[at(k)]!,
-        (k) => m.pages[at(k)]!,
-        m.length,
-        lo,
-      );
+      let i = firstAbove((k) => key[at(k)]! + m.pages[at(k)]!, m.length, lo);
       i < m.length && key[at(i)]! < hi && out.length < MAX_RANGES;
       i++
     ) {
@@ -159,12 +154,7 @@ export function footprint(s: StepState, space: Space, lo: number, pages: number)
 
 /** Whether [lo, lo + pages) overlaps any range of r (binary search). */
 export function overlaps(r: PageRanges, lo: number, pages: number): boolean {
-  const i = firstEndingAfter(
-    (k) => r.lo[k]!,
-    (k) => r.pages[k]!,
-    r.lo.length,
-    lo,
-  );
+  const i = firstEndingAfter(r.lo, r.pages, r.lo.length, lo);
   return i < r.lo.length && r.lo[i]! < lo + pages;
 }
 

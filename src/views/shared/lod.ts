@@ -4,6 +4,8 @@
 // many runs there are (a 1 TiB guest has half a million). A level is built the first time a frame needs
 // it (one pass over a finer level) and kept for the step.
 
+import { firstAbove } from '../../model/lib/search';
+
 export interface Runs {
   length: number;
   /** First page of each run, ascending. */
@@ -123,18 +125,6 @@ export function levelFor(p: Pyramid, pagesPerPx: number): Level {
   return next;
 }
 
-/** First group ending after `page` (binary search). */
-function firstEndingAfter(l: Level, page: number): number {
-  let lo = 0;
-  let hi = l.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (endOf(l, mid) <= page) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** Calls fn for each group of the right level that overlaps [lo, hi): fn(start, end, first run, runs). */
 export function forVisible(
   p: Pyramid,
@@ -145,6 +135,6 @@ export function forVisible(
 ): void {
   const l = levelFor(p, pagesPerPx);
   const { first, count } = l;
-  for (let i = firstEndingAfter(l, lo); i < l.length && l.start[i]! < hi; i++)
+  for (let i = firstAbove((k) => endOf(l, k), l.length, lo); i < l.length && l.start[i]! < hi; i++)
     fn(l.start[i]!, endOf(l, i), first ? first[i]! : i, count ? count[i]! : 1);
 }
