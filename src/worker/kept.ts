@@ -3,6 +3,10 @@
 // host pins of a step that changed little come as edits of the ones the reply before carried (applied in
 // their buffers: the page holds one state at a time, and the one before is let go as this one comes in).
 // Replies arrive in the order the worker sent them, so "the reply before" is the same one on both sides.
+// Editing in place relies on nothing reading the state before once the new one is filled in: the
+// pump puts it in the store before the page handles anything else (app/actions.ts), every view cache is
+// keyed by a table or page-table object that an edit replaces, and the map's lowest level of detail
+// reads the runs' own arrays.
 
 import type { StepState } from '../model/inspect/state';
 import { applyPatchInPlace } from '../model/lib/table-patch';

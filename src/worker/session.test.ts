@@ -8,7 +8,7 @@ import { inspect, type StepState } from '../model/inspect/state';
 import { buffersOf } from '../model/lib/table';
 import { fileSchema } from '../model/scenario/schema';
 import { KeptTables } from './kept';
-import { Session } from './session';
+import { Session, type StateReply } from './session';
 
 const load = (path: string): unknown => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 
@@ -30,11 +30,20 @@ function fresh(doc: unknown, caseIndex: number, n: number): StepState {
 const plain = (s: StepState | Changes | null) =>
   JSON.parse(JSON.stringify(s, (_, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v)));
 
-/** A session as the page sees it: replies with what they left out put back (kept.ts). */
-function pageSession(): { s: Session; stateAt(n: number): StepState } {
+/**
+ * A session as the page sees it: each reply moved (its buffers transferred, as the worker's envelope
+ * does), then what it left out put back and its edits applied (kept.ts).
+ */
+function pageSession(): { s: Session; replyAt(n: number): StateReply; stateAt(n: number): StepState } {
   const s = new Session();
   const kept = new KeptTables();
-  return { s, stateAt: (n) => kept.fill(s.state(n)) };
+  const replyAt = (n: number): StateReply => {
+    const sent = s.state(n);
+    const r = structuredClone(sent, { transfer: buffersOf(sent) });
+    kept.fill(r);
+    return r;
+  };
+  return { s, replyAt, stateAt: (n) => replyAt(n).state };
 }
 
 describe.each([
@@ -58,7 +67,16 @@ describe.each([
     (seeks) => {
       const p = pageSession();
       expect(p.s.load(doc).error).toBeNull();
-      for (const n of seeks) expect(plain(p.stateAt(n))).toEqual(freshAt(n));
+      let before: number | null = null;
+      for (const n of seeks) {
+        const r = p.replyAt(n);
+        expect(plain(r.state)).toEqual(freshAt(n));
+        // What changed since the state shown before (the first one: what its own step did).
+        const from = before ?? (n > 0 ? n - 1 : null);
+        if (from === null) expect(r.changes).toBeNull();
+        else expect(plain(r.changes)).toEqual(plain(diffStates(fresh(doc, 0, from), fresh(doc, 0, n))));
+        before = n;
+      }
     },
   );
 });
@@ -132,6 +150,31 @@ describe('a loaded session', () => {
       // What the worker's envelope does: the buffers go to the page and are detached here.
       structuredClone(reply, { transfer: buffersOf(reply) });
     }
+  });
+
+  it('an edit past a step that stopped the run runs that step again: the steps after it stay skipped', () => {
+    // The notifier tour ends in a KERNEL_BUG; two more mappings after it never run.
+    const base = structuredClone(load('../../public/scenarios/tour-ignored-notifier.json')) as {
+      cases: Array<{ steps: Array<{ op: string; args: Record<string, unknown> }> }>;
+    };
+    const steps = base.cases[0]!.steps;
+    const stop = steps.length - 1;
+    for (const k of [2, 3])
+      steps.push({
+        op: 'MAP_DMA',
+        args: { flags: ['READ', 'WRITE'], vaddr: `0x7f000${k}000000`, iova: `0x${k}0000000`, size: '0x200000' },
+      });
+    const p = pageSession();
+    p.s.load(base);
+    expect(p.s.steps(stop + 1, 2).map((x) => x.skipped !== null)).toEqual([true, true]);
+    p.stateAt(steps.length);
+    // A step put in after the skipped ones.
+    const edited = structuredClone(base);
+    edited.cases[0]!.steps.push({ op: 'CHECK_EXTENSION', args: { ext: 'VFIO_TYPE1v2_IOMMU' } });
+    p.s.load(edited, undefined, { fromStep: steps.length });
+    for (const n of [steps.length + 1, stop, steps.length, stop + 1])
+      expect(plain(p.stateAt(n)), `step ${n}`).toEqual(plain(fresh(edited, 0, n)));
+    expect(p.s.steps(stop + 1, 3).map((x) => x.skipped !== null)).toEqual([true, true, true]);
   });
 
   it('an edit keeps what comes before the changed step and reruns what comes after', () => {

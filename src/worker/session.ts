@@ -64,7 +64,7 @@ export interface StateReply {
   changes: Changes | null;
   /** Tables left out (empty in `state`): the page has them, from the reply before or an earlier one. */
   kept: Kept[];
-  /** The big tables sent as edits of the ones in the reply before (empty in `state`; null: sent whole). */
+  /** The big tables sent as edits of the ones in the reply before (empty in `state`; null: not an edit). */
   patches: Edits;
 }
 
@@ -142,12 +142,14 @@ export class Session {
   private currentAt = -1;
   /** Steps after this many done never ran (a KERNEL_BUG, a sleeping vendor, a simulator error). */
   private lastState = 0;
+  /** The step that stopped the run, if one did. */
+  private stoppedAt: number | null = null;
   /** The state last handed out: after `cursor` steps, which showed the state after `at` (≤ lastState). */
   private shown: { cursor: number; at: number; state: StepState } | null = null;
   /**
    * Per step, the iova ranges of the first domain's page table it wrote ([lo, hi) pairs, from the table's
-   * change journal), or null when the first domain itself changed: a state is then read from the one
-   * shown before by re-reading only those ranges (inspectSince).
+   * change journal), or null when the first domain itself changed or the step never ran: a state is read
+   * from the one shown before by re-reading only those ranges (inspectSince).
    */
   private touched: Array<number[] | null> = [];
   /** Host frames of the loaded case (they never change), and whether the page has been sent them. */
@@ -188,8 +190,10 @@ export class Session {
     info.kernel = c.kernel;
     if (!c.ok) return { ...info, error: c.error };
     let built: Sim;
-    // Steps before fromStep are the same as before: their checkpoints and results stay.
-    const keep = opts.fromStep !== undefined && this.prepared?.id === c.id ? Math.max(0, opts.fromStep) : 0;
+    // Steps before fromStep are the same as before: their checkpoints and results stay. A step that
+    // stopped the run before it runs again (and stops it again), as the steps after it never ran.
+    const from = opts.fromStep !== undefined && this.prepared?.id === c.id ? Math.max(0, opts.fromStep) : 0;
+    const keep = Math.min(from, this.stoppedAt ?? Infinity);
     try {
       built = keep > 0 && this.checkpoints.has(0) ? this.checkpoints.get(0)! : c.build(false);
     } catch (e) {
@@ -229,7 +233,9 @@ export class Session {
     const at = Math.min(n, this.lastState);
     const reuse = this.frames ? { frames: this.frames } : {};
     // The page holds the state shown before (and only that one): the new one can go as an edit of it.
+    // That state is edited in place below: until the new one is made, there is none to start from.
     const onPage = this.shown;
+    this.shown = null;
     let from = onPage;
     if (!from && n > 0) {
       const prev = Math.min(n - 1, this.lastState);
@@ -293,6 +299,7 @@ export class Session {
     const c = this.prepared!;
     const sim = this.simAt(from);
     this.lastState = c.steps.length;
+    this.stoppedAt = null;
     let stopped: string | null = null;
     const every = Math.max(8, Math.ceil(c.steps.length / 256));
     let work = 0;
@@ -308,7 +315,7 @@ export class Session {
         const r: StepResult = { op: s.op, ret: null, skipped: stopped };
         this.refs[i] = r;
         this.summaries[i] = summarize(i, s, r, this.refs);
-        this.touched[i] = [];
+        this.touched[i] = null;
         continue;
       }
       const before = sim.budget.run.spent;
@@ -322,6 +329,7 @@ export class Session {
       this.summaries[i] = summarize(i, s, o.result, this.refs);
       stopped = o.stop;
       if (stopped !== null) {
+        this.stoppedAt = i;
         // A KERNEL_BUG or a sleeping vendor leaves the state at that point; a simulator error leaves it
         // half-way through the step, so the state shown is the one before it.
         this.lastState = o.simError !== null ? i : i + 1;

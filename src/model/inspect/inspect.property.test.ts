@@ -444,23 +444,31 @@ function checkFollow(sim: Sim, probe: Probe, mapped: number[]): void {
 function checkSince(sim: Sim, state: StepState, back: Array<{ state: StepState; touched: number[] | null }>): void {
   for (const b of back) {
     if (b.touched === null) continue;
-    const got = inspectSince(sim, b.state, b.touched);
-    if (!got) {
-      // Only another domain, or a step that changed a quarter of the leaves or more, is read whole.
+    // Read whole when much changed: only another domain, or a step that changed more than a quarter of the leaves.
+    if (!inspectSince(sim, b.state, b.touched)) {
       const leaves = (s: StepState) => s.gauges.leaves4k + s.gauges.leaves2m + s.gauges.leaves1g;
       const [x, y] = [leaves(b.state), leaves(state)];
       const sameDomain = sim.iommu.firstDomain?.id === b.state.iommu?.id && b.state.iommu !== null;
       expect(sameDomain && 4 * Math.abs(x - y) <= Math.max(x, y)).toBe(false);
+    }
+    // As an edit, whatever its size.
+    const got = inspectSince(sim, b.state, b.touched, { wholeAbove: Infinity });
+    if (!got) {
+      expect(sim.iommu.firstDomain?.id === b.state.iommu?.id && b.state.iommu !== null).toBe(false);
       continue;
     }
     expect(got.state).toEqual(state);
-    expect(diffStates(b.state, got.state, got.hint)).toEqual(diffStates(b.state, state));
-    // The edits make the new tables from the old ones; in place, too.
+    const changes = diffStates(b.state, state);
+    expect(diffStates(b.state, got.state, got.hint)).toEqual(changes);
+    // The edits make the new tables from the old ones; in place, too (the same state and changes).
     const runs = got.edits.runs ? applyPatch(b.state.iommu!.runs, got.edits.runs) : b.state.iommu!.runs;
     expect(runs).toEqual(state.iommu!.runs);
     const pins = got.edits.hostPins ? applyPatch(b.state.hostPins, got.edits.hostPins) : b.state.hostPins;
     if (got.edits.hostPins || got.state.hostPins === b.state.hostPins) expect(pins).toEqual(state.hostPins);
-    expect(inspectSince(sim, copyTables(b.state), b.touched, { inPlace: true })!.state).toEqual(state);
+    const before = copyTables(b.state);
+    const inPlace = inspectSince(sim, copyTables(b.state), b.touched, { inPlace: true, wholeAbove: Infinity })!;
+    expect(inPlace.state).toEqual(state);
+    expect(diffStates(before, inPlace.state, inPlace.hint)).toEqual(changes);
   }
 }
 

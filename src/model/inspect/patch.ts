@@ -11,7 +11,8 @@ import { applyPatch, applyPatchInPlace, type TablePatch } from '../lib/table-pat
 import { diffSegments, dmaSegments, type DiffHint } from './diff';
 import { PinDeltas, pinsOfRun, spliceHostPins } from './patch-pins';
 import { mergeRanges, spliceRuns, widen } from './patch-runs';
-import { leafPages, type RunKey } from './runs';
+import { levelPages } from '../iommu/vtd/pte';
+import type { RunKey } from './runs';
 import { inspect, pageTableView, type StepState } from './state';
 
 /** The big tables of a state as edits of the earlier state's (null: unchanged, or read whole). */
@@ -33,24 +34,26 @@ function sameTable(a: { length: number; cols: Record<string, Float64Array> }, b:
 /**
  * The state of `sim`, read as an edit of `prev` (the state some steps before) given `touched`: the iova
  * ranges [lo, hi) of the first domain's table written since. Null when the first domain is not the one
- * prev read, or when the step changed so much of it that reading it whole costs less. `inPlace`: prev's page-table runs and host pins are edited in their own buffers, for a
- * caller that keeps one state at a time (prev is not to be read afterwards).
+ * prev read, or when the steps changed more than `wholeAbove` of its leaves. `inPlace`: prev's
+ * page-table runs and host pins are edited in their own buffers, for a caller that keeps one state at a
+ * time (prev is not to be read afterwards).
  */
 export function inspectSince(
   sim: Sim,
   prev: StepState,
   touched: readonly number[],
-  opts: { inPlace?: boolean } = {},
+  opts: { inPlace?: boolean; wholeAbove?: number } = {},
 ): { state: StepState; hint: DiffHint; edits: Edits } | null {
   const d = sim.iommu.firstDomain;
   const before = prev.iommu;
   if (!d || !before || before.id !== d.id) return null;
   // A step that mapped or unmapped much of what is there (a whole guest) is read whole: as an edit it
-  // would take every run out and put every leaf in, twice the work.
+  // would take every run out and put every leaf in, twice the work. Past `wholeAbove` of the leaves
+  // (a quarter; the tests ask for edits of any size).
   const leaves = (c: StepState['iommu'] & object) => c.leaves['4K'] + c.leaves['2M'] + c.leaves['1G'];
   const now = d.leafCounts();
   const [a, b] = [leaves(before), now['4K'] + now['2M'] + now['1G']];
-  if (4 * Math.abs(a - b) > Math.max(a, b)) return null;
+  if (Math.abs(a - b) > (opts.wholeAbove ?? 0.25) * Math.max(a, b)) return null;
   const apply = opts.inPlace ? applyPatchInPlace : applyPatch;
   const runs = spliceRuns(before.runs, d.table, touched);
   const edits: Edits = { runs: runs.patch, hostPins: null };
@@ -75,7 +78,7 @@ export function inspectSince(
       )
         pinsOfRun(iova[i]!, pfn[i]!, pages[i]!, level[i]!, prev.dmas, memory, -1, deltas);
       d.table.forEachLeafEntry(
-        (at, lvl, value) => pinsOfRun(at, Math.floor(value / 4096), leafPages(lvl), lvl, dmas, memory, 1, deltas),
+        (at, lvl, value) => pinsOfRun(at, Math.floor(value / 4096), levelPages(lvl), lvl, dmas, memory, 1, deltas),
         w[k],
         w[k + 1],
       );

@@ -1,16 +1,14 @@
 // The first domain's leaves as runs: consecutive PTEs of one level whose iova and host pages both follow on
 // and whose low 12 bits are equal merge into one run. Written column by column into growable Float64Arrays
 // (a 1 TiB guest on 2 MiB pages is half a million leaves); the whole table or only some iova ranges of it
-// are read, and rows of an earlier reading can be copied in between. No kernel analogue.
+// are read, and runs of an earlier reading pushed in between merge with them. No kernel analogue.
 
+import { levelPages } from '../iommu/vtd/pte';
 import type { VtdPageTable } from '../iommu/vtd/table';
 import type { Table } from '../lib/table';
 
 export type RunKey = 'iova' | 'pfn' | 'pages' | 'level' | 'bits';
 export type RunTable = Table<RunKey>;
-
-/** Pages one leaf of a VT-d level covers. */
-export const leafPages = (level: number): number => (level === 1 ? 1 : level === 2 ? 512 : 262144);
 
 export class RunWriter {
   iova: Float64Array;
@@ -55,27 +53,11 @@ export class RunWriter {
     table.forEachLeafEntry(
       (iova, level, value) => {
         const pfn = Math.floor(value / 4096);
-        this.push(iova, pfn, leafPages(level), level, value - pfn * 4096);
+        this.push(iova, pfn, levelPages(level), level, value - pfn * 4096);
       },
       lo,
       hi,
     );
-  }
-
-  /** Rows [a, b) of t, which continue what is written (the first may merge into the last run). */
-  copy(t: RunTable, a: number, b: number): void {
-    if (a >= b) return;
-    const c = t.cols;
-    this.push(c.iova[a]!, c.pfn[a]!, c.pages[a]!, c.level[a]!, c.bits[a]!);
-    const n = this.length;
-    const more = b - a - 1;
-    this.reserve(n + more);
-    this.iova.set(c.iova.subarray(a + 1, b), n);
-    this.pfn.set(c.pfn.subarray(a + 1, b), n);
-    this.pages.set(c.pages.subarray(a + 1, b), n);
-    this.level.set(c.level.subarray(a + 1, b), n);
-    this.bits.set(c.bits.subarray(a + 1, b), n);
-    this.length = n + more;
   }
 
   build(): RunTable {

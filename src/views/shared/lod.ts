@@ -10,6 +10,7 @@ export interface Runs {
   length: number;
   /** First page of each run, ascending. */
   start: Float64Array;
+  /** At least one page each (a coarser level is sized by the buckets the runs reach). */
   pages: Float64Array;
 }
 

@@ -82,7 +82,8 @@ export function pageTableLevels(pt: PageTableView): Map<number, LevelLayers> {
   const { level: leafLevel } = pt.runs.cols;
   const { level: tableLevel, base } = pt.tables.cols;
   // A guest on one page size has leaves at one level only (the domain counts them): its runs are that
-  // level's leaves, with no pass over half a million runs to sort them by level.
+  // level's leaves, with no pass over half a million runs to sort them by level. The layer reads the
+  // runs' own arrays, which the next step's edit moves (worker/kept.ts): it lives as long as its state.
   const counted = [0, pt.leaves['4K'], pt.leaves['2M'], pt.leaves['1G'], 0, 0];
   const withLeaves = counted.flatMap((n, level) => (n > 0 ? [level] : []));
   const only = withLeaves.length === 1 ? withLeaves[0]! : -1;

@@ -77,7 +77,8 @@ export class VtdPageTable {
   alreadySet = 0;
   /**
    * Iova page ranges [lo, hi) whose entries were written or cleared since the last takeChanged(), as flat
-   * pairs, neighbours merged; past MAX_CHANGED ranges they collapse into the one range covering them all.
+   * pairs in the order written (a range that meets the last one grows it; others may overlap earlier
+   * ones); past MAX_CHANGED ranges they collapse into the one range covering them all.
    * A reader (the page's inspector) re-reads only these instead of the whole table. Not kernel state.
    */
   private changed: number[] = [];
