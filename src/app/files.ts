@@ -7,7 +7,7 @@ import { useAppStore } from '../state/store';
 import { openScenario } from './actions';
 
 /** The most a scenario file may be, as for the command-line runner. */
-export const MAX_FILE_BYTES = 16 << 20;
+const MAX_FILE_BYTES = 16 << 20;
 
 /** The scenario as a file's text: the case format, "$schema" first. */
 export function scenarioFileText(doc: unknown, schemaUrl: string): string {

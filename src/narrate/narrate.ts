@@ -26,7 +26,7 @@ function big(v: unknown): bigint | null {
 }
 
 /** An address as the kernel prints one; `…` where the step takes it from an earlier step. */
-export function addrText(v: unknown): string {
+function addrText(v: unknown): string {
   const b = big(v);
   return b === null ? '…' : hex(b);
 }

@@ -41,8 +41,8 @@ export interface TwoRuns {
 }
 
 /** Steps sent to the page, and how many of the differing ones carry both runs' words: one message stays small. */
-export const MAX_ROWS = 400;
-export const MAX_EXPLAINED = 60;
+const MAX_ROWS = 400;
+const MAX_EXPLAINED = 60;
 /** List outputs are compared on their first rows, as the page shows them. */
 const LIST_LIMIT = 200;
 
