@@ -209,8 +209,7 @@ export class VtdPageTable {
 
   /** Every leaf overlapping [fromPfn, toPfn), in iova order: fn(leafIovaPfn, leafPhysPfn, leafPages). */
   forEachLeaf(fromPfn: number, toPfn: number, fn: (iovaPfn: number, physPfn: number, pages: number) => void): void {
-    if (toPfn <= fromPfn) return;
-    this.visit(this.root, fromPfn, toPfn, fn);
+    this.forEachLeafEntry((iova, level, value) => fn(iova, pteAddrPfn(value), levelPages(level)), fromPfn, toPfn);
   }
 
   /**
@@ -355,17 +354,7 @@ export class VtdPageTable {
 
   /** End (exclusive page number) of the leaf covering iovPfn; iovPfn + 1 if none. */
   private coveringLeafEnd(iovPfn: number): number {
-    let t = this.root;
-    for (;;) {
-      const idx = pfnLevelOffset(iovPfn, t.level);
-      const child = t.next?.[idx];
-      if (!child) {
-        if (t.entries[idx] === 0) return iovPfn + 1;
-        const span = levelPages(t.level);
-        return t.basePfn + (idx + 1) * span;
-      }
-      t = child;
-    }
+    return this.leafSpanAt(iovPfn)?.[1] ?? iovPfn + 1;
   }
 
   /** switch_to_super_page for `slots` entries of one table page: drop leftover tables and old leaves. */
@@ -451,24 +440,6 @@ export class VtdPageTable {
       const child = t.next?.[i];
       if (child) this.freeSubtree(child);
       else this.leafCount[t.level]!--;
-    }
-  }
-
-  private visit(
-    t: Table,
-    fromPfn: number,
-    toPfn: number,
-    fn: (iovaPfn: number, physPfn: number, pages: number) => void,
-  ): void {
-    const span = levelPages(t.level);
-    const from = Math.max(0, Math.floor((fromPfn - t.basePfn) / span));
-    const to = Math.min(ENTRIES - 1, Math.floor((toPfn - 1 - t.basePfn) / span));
-    for (let i = from; i <= to; i++) {
-      const v = t.entries[i]!;
-      if (v === 0) continue;
-      const child = t.next?.[i];
-      if (child) this.visit(child, fromPfn, toPfn, fn);
-      else fn(t.basePfn + i * span, pteAddrPfn(v), span);
     }
   }
 }
