@@ -144,8 +144,8 @@ export class Session {
   private lastState = 0;
   /** The step that stopped the run, if one did. */
   private stoppedAt: number | null = null;
-  /** The state last handed out: after `cursor` steps, which showed the state after `at` (≤ lastState). */
-  private shown: { cursor: number; at: number; state: StepState } | null = null;
+  /** The state last handed out: the state after `at` steps (≤ lastState). */
+  private shown: { at: number; state: StepState } | null = null;
   /**
    * Per step, the iova ranges of the first domain's page table it wrote ([lo, hi) pairs, from the table's
    * change journal), or null when the first domain itself changed or the step never ran: a state is read
@@ -239,7 +239,7 @@ export class Session {
     let from = onPage;
     if (!from && n > 0) {
       const prev = Math.min(n - 1, this.lastState);
-      from = { cursor: prev, at: prev, state: inspect(this.simAt(prev), reuse) };
+      from = { at: prev, state: inspect(this.simAt(prev), reuse) };
     }
     const sim = this.simAt(at);
     const touched = from ? this.touchedBetween(from.at, at) : null;
@@ -248,7 +248,7 @@ export class Session {
     const state = patched?.state ?? inspect(sim, reuse);
     const changes = from ? diffStates(from.state, state, patched?.hint) : null;
     this.frames = state.frames;
-    this.shown = { cursor: n, at, state };
+    this.shown = { at, state };
     const patches: Edits = onPage && patched ? patched.edits : { runs: null, hostPins: null };
     // Left out: what the page already has (the frames once sent; tables a step did not change), and the
     // tables sent as edits.

@@ -4,7 +4,7 @@ import { hex, hexPage } from '../addr';
 import { OUTPUT_ROW_UNITS } from '../budget';
 import { RowList } from './rows';
 import { kernel } from '../profile';
-import { IOMMU_READ, IOMMU_WRITE } from '../iommu/types';
+import { IOMMU_READ, IOMMU_WRITE, leafTotal } from '../iommu/types';
 import { describeIovad, type IovadRange } from '../iommu/iova';
 import { hostPinTotals } from '../host/pins';
 import type { Sim } from './sim';
@@ -65,7 +65,7 @@ export function finalState(sim: Sim): Record<string, unknown> {
   out.leaf_ptes = first ? first.leafCounts() : null;
   if (first) {
     const counts = first.leafCounts();
-    const leaves = counts['4K'] + counts['2M'] + counts['1G'];
+    const leaves = leafTotal(counts);
     out.new_table_pages = first.newTablePages;
     if (leaves <= LEAF_LIST_LIMIT) {
       const leaves = first.table.leaves();

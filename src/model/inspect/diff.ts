@@ -41,6 +41,8 @@ export interface Changes {
 export interface DiffHint {
   /** The first domain's page-table runs. */
   pt: Ranges;
+  /** vfio_dma entries by iova, when the state's host pins were read (null: compare them). */
+  dmas: Ranges | null;
   /** Host pins, when they were edited (null: compare them whole). */
   hpa: Ranges | null;
 }
@@ -254,7 +256,7 @@ export function diffStates(a: StepState, b: StepState, hint?: DiffHint): Changes
   return {
     iova: union(
       hint ? hint.pt : diffSegments(pt(a), pt(b)),
-      diffSegments(dmaSegments(a.dmas), dmaSegments(b.dmas)),
+      hint?.dmas ?? diffSegments(dmaSegments(a.dmas), dmaSegments(b.dmas)),
       diffSegments(translation(a.pins, 'iova', 'pfn', 'ref'), translation(b.pins, 'iova', 'pfn', 'ref')),
     ),
     hva: diffSegments(dmasByVaddr(a), dmasByVaddr(b)),

@@ -9,7 +9,6 @@ import { firstEndingAfter } from '../lib/search';
 import { TableBuilder } from '../lib/table';
 import { touchingCuts, type TablePatch } from '../lib/table-patch';
 import { ADDED, CHANGED, REMOVED, type Ranges } from './diff';
-import { levelPages } from '../iommu/vtd/pte';
 import type { StepState } from './state';
 
 type HostPins = StepState['hostPins'];
@@ -55,7 +54,8 @@ export function pinsOfRun(
   iova: number,
   pfn: number,
   pages: number,
-  level: number,
+  /** Pages per leaf of the run. */
+  size: number,
   dmas: Dmas,
   memory: ProcessMemory,
   w: number,
@@ -70,7 +70,6 @@ export function pinsOfRun(
     const reserved = memory.countReserved(pfn + lo - iova, hi - lo);
     if (reserved === 0) out.add(pfn + lo - iova, hi - lo, w);
     else if (reserved < hi - lo) {
-      const size = levelPages(level);
       for (let leaf = iova + Math.floor((lo - iova) / size) * size; leaf < hi; leaf += size) {
         const a = Math.max(leaf, lo);
         const b = Math.min(leaf + size, hi);

@@ -11,6 +11,7 @@ import { applyPatch, applyPatchInPlace, type TablePatch } from '../lib/table-pat
 import { diffSegments, dmaSegments, type DiffHint } from './diff';
 import { PinDeltas, pinsOfRun, spliceHostPins } from './patch-pins';
 import { mergeRanges, spliceRuns, widen } from './patch-runs';
+import { leafTotal } from '../iommu/types';
 import { levelPages } from '../iommu/vtd/pte';
 import type { RunKey } from './runs';
 import { inspect, pageTableView, type StepState } from './state';
@@ -50,43 +51,37 @@ export function inspectSince(
   // A step that mapped or unmapped much of what is there (a whole guest) is read whole: as an edit it
   // would take every run out and put every leaf in, twice the work. Past `wholeAbove` of the leaves
   // (a quarter; the tests ask for edits of any size).
-  const leaves = (c: StepState['iommu'] & object) => c.leaves['4K'] + c.leaves['2M'] + c.leaves['1G'];
-  const now = d.leafCounts();
-  const [a, b] = [leaves(before), now['4K'] + now['2M'] + now['1G']];
+  const [a, b] = [leafTotal(before.leaves), leafTotal(d.leafCounts())];
   if (Math.abs(a - b) > (opts.wholeAbove ?? 0.25) * Math.max(a, b)) return null;
   const apply = opts.inPlace ? applyPatchInPlace : applyPatch;
   const runs = spliceRuns(before.runs, d.table, touched);
   const edits: Edits = { runs: runs.patch, hostPins: null };
-  const hint: DiffHint = { pt: runs.changes, hpa: null };
+  const hint: DiffHint = { pt: runs.changes, dmas: null, hpa: null };
   const memory = sim.iommu.memory;
   // The host pins are worked out from the runs as they were: before they are edited in place.
-  let hostPins: { table: StepState['hostPins']; pages: number; pins: number } | null = null;
   const readPins = (pins: StepState['pins'], dmas: StepState['dmas']) => {
-    // vfio_pfn pins changed: count everything again (the runs are not read again).
-    if (!sameTable(pins, prev.pins)) return;
-    const where = [...runs.windows];
     const moved = diffSegments(dmaSegments(prev.dmas), dmaSegments(dmas));
-    for (let k = 0; k < moved.length; k++) where.push(moved.cols.lo[k]!, moved.cols.lo[k]! + moved.cols.pages[k]!);
+    hint.dmas = moved;
+    // vfio_pfn pins changed: count everything again (the runs are not read again).
+    if (!sameTable(pins, prev.pins)) return null;
+    const pairs: number[] = [];
+    for (let k = 0; k < moved.length; k++) pairs.push(moved.cols.lo[k]!, moved.cols.lo[k]! + moved.cols.pages[k]!);
+    const w = mergeRanges([...runs.windows, ...widen(mergeRanges(pairs), before.runs, d.table)]);
     const deltas = new PinDeltas();
     const { iova, pfn, pages, level } = before.runs.cols;
-    const w = widen(mergeRanges(where), before.runs, d.table);
     for (let k = 0; k < w.length; k += 2) {
       for (
         let i = firstEndingAfter(iova, pages, before.runs.length, w[k]!);
         i < before.runs.length && iova[i]! < w[k + 1]!;
         i++
       )
-        pinsOfRun(iova[i]!, pfn[i]!, pages[i]!, level[i]!, prev.dmas, memory, -1, deltas);
-      d.table.forEachLeafEntry(
-        (at, lvl, value) => pinsOfRun(at, Math.floor(value / 4096), levelPages(lvl), lvl, dmas, memory, 1, deltas),
-        w[k],
-        w[k + 1],
-      );
+        pinsOfRun(iova[i]!, pfn[i]!, pages[i]!, levelPages(level[i]!), prev.dmas, memory, -1, deltas);
+      d.table.forEachLeaf(w[k]!, w[k + 1]!, (at, phys, n) => pinsOfRun(at, phys, n, n, dmas, memory, 1, deltas));
     }
     const s = spliceHostPins(prev.hostPins, deltas.segments());
     edits.hostPins = s.patch.rows.length > 0 || s.patch.cuts.length > 0 ? s.patch : null;
     hint.hpa = s.changes;
-    hostPins = {
+    return {
       table: edits.hostPins ? apply(prev.hostPins, s.patch) : prev.hostPins,
       pages: prev.gauges.pinnedPages + s.pages,
       pins: prev.gauges.pins + s.pins,
@@ -96,10 +91,7 @@ export function inspectSince(
     // QEMU's memory never changes once built: the frames are prev's.
     frames: prev.frames,
     iommu: () => pageTableView(d, runs.patch ? apply(before.runs, runs.patch) : before.runs),
-    hostPins: (pins, dmas) => {
-      readPins(pins, dmas);
-      return hostPins;
-    },
+    hostPins: readPins,
   });
   return { state, hint, edits };
 }

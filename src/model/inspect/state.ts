@@ -6,6 +6,7 @@
 
 import type { IommuDomain } from '../iommu/core';
 import type { IovaDomain } from '../iommu/iova';
+import { leafTotal } from '../iommu/types';
 import { next, type RbNode } from '../lib/rbtree';
 import { TableBuilder, copyTables, emptyTable, type Table } from '../lib/table';
 import type { Sim } from '../engine/sim';
@@ -331,7 +332,7 @@ export function inspect(sim: Sim, reuse?: Reuse): StepState {
     iommu: pt,
     domains: iommu.domains.map((d) => {
       const c = d.domain.leafCounts();
-      return { id: d.domain.id, leaves: c['4K'] + c['2M'] + c['1G'] };
+      return { id: d.domain.id, leaves: leafTotal(c) };
     }),
     frames: reuse?.frames ?? frameRuns(sim),
     hostPins,

@@ -22,6 +22,9 @@ export interface LeafCounts {
   '1G': number;
 }
 
+/** Leaves of every size. */
+export const leafTotal = (c: LeafCounts): number => c['4K'] + c['2M'] + c['1G'];
+
 export interface VtdConfig {
   levels: 4 | 5;
   gawBits: number;

@@ -7,7 +7,7 @@
 import type { WorkBudget } from '../budget';
 import { IommuDomain } from '../iommu/core';
 import { IovaDomain } from '../iommu/iova';
-import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from '../iommu/types';
+import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE, leafTotal } from '../iommu/types';
 import { kernel, type Profile } from '../profile';
 
 /** i915's DMA mask on gen8+ (INTEL_INFO()->dma_mask_size = 39). */
@@ -66,7 +66,7 @@ export class DmaIommuDevice {
   /** Leaf PTEs in the domain, all sizes. */
   ptes(): number {
     const c = this.domain.leafCounts();
-    return c['4K'] + c['2M'] + c['1G'];
+    return leafTotal(c);
   }
 
   /** iommu_dma_alloc_iova. */
