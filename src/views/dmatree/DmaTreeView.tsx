@@ -7,6 +7,7 @@ import { count, hexPage, pagesSize } from '../shared/format';
 import { firstOverlap } from '../shared/ranges';
 import { TreeSvg } from '../shared/TreeSvg';
 import { ADDED } from '../../model/inspect/diff';
+import { firstStartingAfter } from '../../model/lib/search';
 
 const PROT = (p: number) => [p & 1 ? 'READ' : '', p & 2 ? 'WRITE' : ''].filter(Boolean).join('|') || 'none';
 
@@ -19,17 +20,7 @@ export function DmaTreeView() {
   const tree = state.dmaTree;
   // Tree rows are in iova order, as dmas are.
   // The vfio_dma row of a tree node: rows are in iova order, so a binary search finds it.
-  const rowOf = (r: number) => {
-    const iova = tree.nodes.cols.lo[r]!;
-    let lo = 0;
-    let hi = state.dmas.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (d.iova[mid]! < iova) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
+  const rowOf = (r: number) => firstStartingAfter(d.iova, state.dmas.length, tree.nodes.cols.lo[r]! - 1);
   const fp = selectionFootprint(state, selection);
   const sel = (k: number) => !!fp && overlaps(fp.iova, d.iova[k]!, Math.max(1, d.pages[k]!));
   const picked = selection ? [...Array(state.dmas.length).keys()].find((k) => sel(k)) : undefined;

@@ -6,6 +6,7 @@
 import type { Changes, Ranges } from '../../model/inspect/diff';
 import { ADDED, CHANGED, REMOVED } from '../../model/inspect/diff';
 import type { Space } from '../../model/inspect/follow';
+import { firstEndingAfter } from '../../model/lib/search';
 import {
   FRAME_HUGE_1G,
   FRAME_HUGE_2M,
@@ -107,13 +108,8 @@ function eachScreenRun(
   fn: (x0: number, x1: number) => void,
 ): number {
   const [vlo, vhi] = visiblePages(v, width);
-  let a = 0;
-  let b = disjoint ? n : 0;
-  while (a < b) {
-    const mid = (a + b) >> 1;
-    if (lo[mid]! + pages[mid]! <= vlo) a = mid + 1;
-    else b = mid;
-  }
+  // Overlapping runs (vaddr ranges may) are walked from the first.
+  const a = disjoint ? firstEndingAfter(lo, pages, n, vlo) : 0;
   let shown = 0;
   let x0 = 0;
   let x1 = -Infinity;

@@ -5,6 +5,7 @@
 import type { Space } from '../../model/inspect/follow';
 import type { PageTableView, StepState } from '../../model/inspect/state';
 import type { Table } from '../../model/lib/table';
+import { firstEndingAfter } from '../../model/lib/search';
 import { argsort, gather } from '../shared/arrays';
 import { buildPyramid, type Pyramid } from '../shared/lod';
 
@@ -242,12 +243,6 @@ export function contentOf(l: Layers, space: Space): [number, number] | null {
 
 /** The row of a layer whose run holds page p, or −1. */
 export function rowAt(layer: Layer, p: number): number {
-  let lo = 0;
-  let hi = layer.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (layer.start[mid]! + layer.pages[mid]! <= p) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < layer.length && layer.start[lo]! <= p ? lo : -1;
+  const i = firstEndingAfter(layer.start, layer.pages, layer.length, p);
+  return i < layer.length && layer.start[i]! <= p ? i : -1;
 }
