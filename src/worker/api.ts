@@ -17,6 +17,9 @@ import { runTwo, type TwoRuns, type Variant } from './two-runs';
 /** Longest list a step result carries to the page; the CLI prints everything. */
 export const PAGE_LIST_LIMIT = 200;
 
+/** How long the worker waits after a request before it does idle work. */
+const IDLE_AFTER_MS = 60;
+
 /** What the op panel needs to build a form: each op's kernel entry and its arguments as JSON Schema. */
 export interface OpForm {
   op: string;
@@ -26,10 +29,22 @@ export interface OpForm {
 
 export function createSimApi(progress?: () => void) {
   const session = new Session(progress);
+  // The session's idle work (spare copies of its checkpoints) runs one copy per task, so a request waits
+  // for one copy at most, and starts a while after the last request: not while the page is still drawing
+  // the reply (two cores are shared), nor between the requests of a scrub.
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  const whenIdle = (after = IDLE_AFTER_MS) => {
+    clearTimeout(idle);
+    idle = setTimeout(() => {
+      if (session.prepareSpare()) whenIdle(0);
+    }, after);
+  };
   return {
     /** Loads one case of a file for stepping (fromStep: an edit that keeps the steps before it). */
     load(doc: unknown, caseId?: string, opts: { kernel?: string; fromStep?: number } = {}): Envelope<LoadInfo> {
-      return envelope(session.load(doc, caseId, opts));
+      const info = session.load(doc, caseId, opts);
+      whenIdle();
+      return envelope(info);
     },
     /** Summaries of steps [from, from + count) of the loaded case. */
     steps(from: number, count: number): Envelope<StepSummary[]> {
@@ -37,7 +52,9 @@ export function createSimApi(progress?: () => void) {
     },
     /** The state after `cursor` steps, its typed arrays moved to the page. */
     state(cursor: number): Envelope<StateReply> {
-      return envelope(session.state(cursor));
+      const reply = session.state(cursor);
+      whenIdle();
+      return envelope(reply);
     },
     /** The chain of one address (hex bytes) in one space at the current step. */
     follow(cursor: number, space: Space, addr: string): Envelope<Chain> {

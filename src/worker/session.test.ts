@@ -62,13 +62,16 @@ describe.each([
     if (!expected.has(n)) expected.set(n, plain(fresh(doc, 0, n)));
     return expected.get(n);
   };
-  test.prop([fc.array(fc.integer({ min: 0, max: steps }), { minLength: 1, maxLength: 12 })], { numRuns: 8 })(
-    'any order of seeks gives the state a fresh run to that step gives (read again or patched from the last)',
+  test.prop([fc.array(fc.tuple(fc.integer({ min: 0, max: steps }), fc.boolean()), { minLength: 1, maxLength: 12 })], {
+    numRuns: 8,
+  })(
+    'any order of seeks gives the state a fresh run to that step gives (read again or patched from the last), with or without spare copies of the checkpoints made in between',
     (seeks) => {
       const p = pageSession();
       expect(p.s.load(doc).error).toBeNull();
       let before: number | null = null;
-      for (const n of seeks) {
+      for (const [n, idle] of seeks) {
+        if (idle) while (p.s.prepareSpare());
         const r = p.replyAt(n);
         expect(plain(r.state)).toEqual(freshAt(n));
         // What changed since the state shown before (the first one: what its own step did).
@@ -175,6 +178,45 @@ describe('a loaded session', () => {
     for (const n of [steps.length + 1, stop, steps.length, stop + 1])
       expect(plain(p.stateAt(n)), `step ${n}`).toEqual(plain(fresh(edited, 0, n)));
     expect(p.s.steps(stop + 1, 3).map((x) => x.skipped !== null)).toEqual([true, true, true]);
+  });
+
+  it('a seek starts from a spare copy of its checkpoint and leaves the checkpoint as it was', () => {
+    // Forty 2 MiB mappings, one per step: enough for checkpoints after step 0.
+    const vtd = load('../../public/scenarios/vtd-basics.json') as { environments: unknown };
+    const mib2 = 0x200000;
+    const ten = {
+      schema: 'vfio-type1-conformance/1',
+      environments: vtd.environments,
+      cases: [
+        {
+          id: 'many',
+          env: 'vtd',
+          steps: Array.from({ length: 40 }, (_, k) => ({
+            op: 'MAP_DMA',
+            args: {
+              flags: ['READ', 'WRITE'],
+              vaddr: `0x${(0x7f0000000000 + k * mib2).toString(16)}`,
+              iova: `0x${(0x100000000 + k * mib2).toString(16)}`,
+              size: '0x200000',
+            },
+          })),
+        },
+      ],
+    };
+    const { s, stateAt } = pageSession();
+    expect(s.load(ten).error).toBeNull();
+    let made = 0;
+    while (s.prepareSpare()) made++;
+    expect(made).toBeGreaterThan(0);
+    // Twice from the same checkpoints: the second time its spare is gone (taken and run on) and a copy is made.
+    for (const n of [35, 17, 3, 35, 17, 3, 40, 0])
+      expect(plain(stateAt(n)), `step ${n}`).toEqual(plain(fresh(ten, 0, n)));
+    // An edit drops the spares of the checkpoints after it, as it drops those checkpoints.
+    while (s.prepareSpare());
+    const edited = structuredClone(ten);
+    edited.cases[0]!.steps.splice(10, 1);
+    s.load(edited, undefined, { fromStep: 10 });
+    for (const n of [30, 12, 9]) expect(plain(stateAt(n)), `edited, step ${n}`).toEqual(plain(fresh(edited, 0, n)));
   });
 
   it('an edit keeps what comes before the changed step and reruns what comes after', () => {

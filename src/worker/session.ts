@@ -138,6 +138,11 @@ export class Session {
   private refs: Array<Record<string, unknown>> = [];
   /** Copies of the simulation after that many steps (0: as built). */
   private checkpoints = new Map<number, Sim>();
+  /**
+   * A ready copy of each checkpoint, made while the worker is idle (prepareSpare): a seek takes one and
+   * replays from it instead of copying the checkpoint first (a copy of a late one is most of a jump's cost).
+   */
+  private spares = new Map<number, Sim>();
   private current: Sim | null = null;
   private currentAt = -1;
   /** Steps after this many done never ran (a KERNEL_BUG, a sleeping vendor, a simulator error). */
@@ -201,6 +206,7 @@ export class Session {
     }
     this.prepared = c;
     for (const k of [...this.checkpoints.keys()]) if (k > keep || keep === 0) this.checkpoints.delete(k);
+    for (const k of [...this.spares.keys()]) if (k > keep || k === 0) this.spares.delete(k);
     if (keep === 0 || this.currentAt > keep) {
       this.current = null;
       this.currentAt = -1;
@@ -270,6 +276,19 @@ export class Session {
     if (!this.framesSent) reply.frames = copyTables(state.frames);
     this.framesSent = true;
     return { cursor: n, state: reply, changes, kept, patches };
+  }
+
+  /**
+   * Idle work: copies one checkpoint that has no spare copy yet. True while some still have none (the
+   * caller asks again when next idle).
+   */
+  prepareSpare(): boolean {
+    let missing = 0;
+    for (const [k, cp] of this.checkpoints) {
+      if (this.spares.has(k)) continue;
+      if (missing++ === 0) this.spares.set(k, cloneSim(cp, this.freshBudget(cp)));
+    }
+    return missing > 1;
   }
 
   /** The first domain's table ranges written by the steps between states a and b, or null if unknown. */
@@ -366,7 +385,8 @@ export class Session {
       at = this.currentAt;
     } else {
       const cp = this.checkpoints.get(base)!;
-      sim = cloneSim(cp, this.freshBudget(cp));
+      sim = this.spares.get(base) ?? cloneSim(cp, this.freshBudget(cp));
+      this.spares.delete(base);
       at = base;
     }
     for (; at < n; at++) executeStep(sim, this.prepared!.steps[at]!, at, this.refs);
