@@ -50,26 +50,27 @@ export function hostPinExtents(iommu: VfioIommu, leaves?: LeafRuns): PinExtents 
   const lengths = new Numbers();
   const first = iommu.firstDomain;
   if (first) {
-    for (const dma of iommu.dmaList.items) {
+    // The part of a leaf inside the vfio_dma being read, unless every frame of it is reserved.
+    let dma = iommu.dmaList.items[0]!;
+    const each = (iovaPfn: number, physPfn: number, pages: number) => {
+      const lo = Math.max(iovaPfn, dma.iovaPfn);
+      const n = Math.min(iovaPfn + pages, dma.endPfn) - lo;
+      const pfn = physPfn + (lo - iovaPfn);
+      if (iommu.memory.countReserved(pfn, n) < n) {
+        starts.push(pfn);
+        lengths.push(n);
+      }
+    };
+    // vfio_dma and leaves both in iova order: each search starts where the last one ended.
+    let at = 0;
+    for (dma of iommu.dmaList.items) {
       if (!dma.iommuMapped) continue;
-      const each = (iovaPfn: number, physPfn: number, pages: number) => {
-        const lo = Math.max(iovaPfn, dma.iovaPfn);
-        const n = Math.min(iovaPfn + pages, dma.endPfn) - lo;
-        const pfn = physPfn + (lo - iovaPfn);
-        if (iommu.memory.countReserved(pfn, n) < n) {
-          starts.push(pfn);
-          lengths.push(n);
-        }
-      };
       if (!leaves) {
         first.forEachLeaf(dma.iovaPfn, dma.endPfn, each);
         continue;
       }
-      for (
-        let i = firstEndingAfter(leaves.iova, leaves.pages, leaves.length, dma.iovaPfn);
-        i < leaves.length && leaves.iova[i]! < dma.endPfn;
-        i++
-      ) {
+      at = firstEndingAfter(leaves.iova, leaves.pages, leaves.length, dma.iovaPfn, at);
+      for (let i = at; i < leaves.length && leaves.iova[i]! < dma.endPfn; i++) {
         const iovaPfn = leaves.iova[i]!;
         const lo = Math.max(iovaPfn, dma.iovaPfn);
         const n = Math.min(iovaPfn + leaves.pages[i]!, dma.endPfn) - lo;

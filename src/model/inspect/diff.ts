@@ -145,21 +145,31 @@ function union(...all: Ranges[]): Ranges {
   const parts = all.filter((p) => p.length > 0);
   // One map changed (or none): its ranges are the answer, already sorted and merged.
   if (parts.length <= 1) return parts[0] ?? all[0]!;
-  // Sweep the edges: at each elementary interval, how many ranges of each kind cover it.
+  // Sweep the edges: at each elementary interval, how many ranges of each kind cover it. Each map's ranges
+  // are sorted and do not overlap, so its edges (start, end, start, …) already ascend: they are merged, not
+  // sorted. Edges at one address may come in any order, as nothing is written until the address moves on.
   let n = 0;
   for (const p of parts) n += 2 * p.length;
   const pos = new Float64Array(n);
   /** kind × 2, + 1 where a range starts. */
   const code = new Float64Array(n);
-  let e = 0;
-  for (const p of parts)
-    for (let i = 0; i < p.length; i++) {
-      pos[e] = p.cols.lo[i]!;
-      code[e++] = 2 * p.cols.kind[i]! + 1;
-      pos[e] = p.cols.lo[i]! + p.cols.pages[i]!;
-      code[e++] = 2 * p.cols.kind[i]!;
+  const next = parts.map(() => 0);
+  const edge = (p: Ranges, e: number) => p.cols.lo[e >> 1]! + (e & 1 ? p.cols.pages[e >> 1]! : 0);
+  for (let e = 0; e < n; e++) {
+    let best = -1;
+    let x = Infinity;
+    for (let q = 0; q < parts.length; q++) {
+      const p = parts[q]!;
+      if (next[q]! < 2 * p.length && edge(p, next[q]!) < x) {
+        best = q;
+        x = edge(p, next[q]!);
+      }
     }
-  sortPairs(pos, code);
+    const p = parts[best]!;
+    const k = next[best]!++;
+    pos[e] = x;
+    code[e] = 2 * p.cols.kind[k >> 1]! + (k & 1 ? 0 : 1);
+  }
   const out = new TableBuilder(['lo', 'pages', 'kind'] as const);
   const open = [0, 0, 0, 0];
   let at = -Infinity;
@@ -218,8 +228,13 @@ export function diffStates(a: StepState, b: StepState, hint?: DiffHint): Changes
   const pt = (s: StepState) => (s.iommu ? runSegments(s.iommu.runs) : NONE);
   const gpu = (s: StepState) => (s.gpu ? translation(s.gpu.runs, 'iova', 'pfn', 'level', 'bits') : NONE);
   const dmasByVaddr = (s: StepState) => {
-    // vaddr ranges may come in any order (and may even overlap): sort them by vaddr.
-    const order = orderBy(s.dmas.cols.vpfn, s.dmas.length);
+    // vaddr ranges may come in any order (and may even overlap): sort them by vaddr, unless they already
+    // are (QEMU maps guest RAM at one vaddr offset: the usual case).
+    const vpfn = s.dmas.cols.vpfn;
+    let sorted = true;
+    for (let i = 1; i < s.dmas.length && sorted; i++) sorted = vpfn[i - 1]! <= vpfn[i]!;
+    if (sorted) return { length: s.dmas.length, start: vpfn, pages: s.dmas.cols.pages, vals: [s.dmas.cols.iova] };
+    const order = orderBy(vpfn, s.dmas.length);
     const pick = (c: Float64Array) => {
       const out = new Float64Array(order.length);
       for (let i = 0; i < order.length; i++) out[i] = c[order[i]!]!;

@@ -166,6 +166,8 @@ export function iovadView(d: IovaDomain): IovadView {
 function pinRuns(sim: Sim): Table<'iova' | 'pfn' | 'pages' | 'ref'> {
   const runs = new TableBuilder(['iova', 'pfn', 'pages', 'ref'] as const);
   for (const d of sim.iommu.dmaList.items) {
+    // Most vfio_dma have no vfio_pfn (a list made only by a vendor's pins): thousands of them cost nothing.
+    if (d.pfnList.size === 0) continue;
     const keys = Float64Array.from(d.pfnList.values(), (v) => v.iovaPfn).sort();
     for (const iova of keys) {
       const v = d.pfnList.get(iova)!;

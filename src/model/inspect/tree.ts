@@ -1,7 +1,7 @@
 // The shape of an rb-tree as the views draw it: nodes in order with their depth, colour and parent, the
 // top of the tree only when it is large (with how many nodes hang below each cut). Read-only.
 
-import { next, type RbNode, type RbTree } from '../lib/rbtree';
+import type { RbNode, RbTree } from '../lib/rbtree';
 import { TableBuilder, type Table } from '../lib/table';
 
 /** More nodes than a view can label: the shape keeps the top levels. */
@@ -35,25 +35,22 @@ export function treeShape(tree: RbTree): TreeShape {
     level = level.flatMap((n) => [n.left, n.right].filter((c): c is RbNode => c !== null));
   }
   const b = new TableBuilder(['lo', 'hi', 'depth', 'red', 'parent', 'hidden'] as const);
-  const row = new Map<RbNode, number>();
-  const depthOf = (n: RbNode) => {
-    let d = 0;
-    for (let p = n.parent; p; p = p.parent) d++;
-    return d;
+  // In order over the kept levels only; a node's row is known once its left subtree is written, and its
+  // children's rows once both subtrees are: parents are filled in on the way back up.
+  const parent: number[] = [];
+  const visit = (n: RbNode | null, d: number): number => {
+    if (!n || d >= keep) return -1;
+    const left = visit(n.left, d + 1);
+    const row = b.length;
+    b.push(n.lo, n.hi, d, n.red ? 1 : 0, -1, d === keep - 1 ? sizeOf(n.left) + sizeOf(n.right) : 0);
+    parent.push(-1);
+    const right = visit(n.right, d + 1);
+    if (left >= 0) parent[left] = row;
+    if (right >= 0) parent[right] = row;
+    return row;
   };
-  for (let n = tree.first(); n; n = next(n)) {
-    const d = depthOf(n);
-    if (d >= keep) continue;
-    const hidden = d === keep - 1 ? sizeOf(n.left) + sizeOf(n.right) : 0;
-    row.set(n, b.length);
-    b.push(n.lo, n.hi, d, n.red ? 1 : 0, -1, hidden);
-  }
+  visit(tree.root, 0);
   const t = b.build();
-  // Parents come after all rows exist (a parent may sit later in order than its child).
-  let i = 0;
-  for (let n = tree.first(); n; n = next(n)) {
-    if (!row.has(n)) continue;
-    t.cols.parent[i++] = n.parent ? row.get(n.parent)! : -1;
-  }
+  t.cols.parent.set(parent);
   return { size: tree.size, height, nodes: t };
 }
