@@ -50,20 +50,22 @@ export function TreeSvg({ tree, label, title, selected, changed, onHover, onPick
     t.cols.depth[r] === depthLimit - 1 ? t.cols.hidden[r]! + (cutChildren.get(r) ?? 0) : 0;
   return (
     <div className="tree-scroll">
+      {/* Keyed by place, not by node: after a step the same elements take the new nodes' labels and
+          places (a step renumbers the rows; keyed by row, every node would be made again). */}
       <svg width={width} height={height} role="group" aria-label={title} data-testid={testid} className="tree">
-        {rows.map((r) => {
+        {rows.map((r, k) => {
           const p = t.cols.parent[r]!;
           return p >= 0 && colOf.has(p) ? (
-            <line key={`e${r}`} x1={x(p)} y1={y(p)} x2={x(r)} y2={y(r)} className="edge" />
+            <line key={`e${k}`} x1={x(p)} y1={y(p)} x2={x(r)} y2={y(r)} className="edge" />
           ) : null;
         })}
-        {rows.map((r) => {
+        {rows.map((r, k) => {
           const sel = selected(r);
           const ch = changed?.(r) ?? null;
           const below = hiddenBelow(r);
           return (
             <g
-              key={r}
+              key={k}
               className={`node ${t.cols.red[r] ? 'red' : 'black'} ${sel ? 'selected' : ''} ${ch ?? ''}`}
               transform={`translate(${x(r)},${y(r)})`}
               onPointerEnter={() => onHover(r)}
