@@ -17,9 +17,6 @@ import { runTwo, type TwoRuns, type Variant } from './two-runs';
 /** Longest list a step result carries to the page; the CLI prints everything. */
 export const PAGE_LIST_LIMIT = 200;
 
-/** How long the worker waits after a request before it does idle work. */
-const IDLE_AFTER_MS = 60;
-
 /** What the op panel needs to build a form: each op's kernel entry and its arguments as JSON Schema. */
 export interface OpForm {
   op: string;
@@ -29,15 +26,16 @@ export interface OpForm {
 
 export function createSimApi(progress?: () => void) {
   const session = new Session(progress);
-  // The session's idle work (spare copies of its checkpoints) runs one copy per task, so a request waits
-  // for one copy at most, and starts a while after the last request: not while the page is still drawing
-  // the reply (two cores are shared), nor between the requests of a scrub.
-  let idle: ReturnType<typeof setTimeout> | undefined;
-  const whenIdle = (after = IDLE_AFTER_MS) => {
-    clearTimeout(idle);
-    idle = setTimeout(() => {
-      if (session.prepareSpare()) whenIdle(0);
-    }, after);
+  // The session's idle work (spare copies of its checkpoints) runs one copy per task between requests, so
+  // a request waits for one copy at most.
+  let idleQueued = false;
+  const whenIdle = () => {
+    if (idleQueued) return;
+    idleQueued = true;
+    setTimeout(() => {
+      idleQueued = false;
+      if (session.prepareSpare()) whenIdle();
+    }, 0);
   };
   return {
     /** Loads one case of a file for stepping (fromStep: an edit that keeps the steps before it). */
