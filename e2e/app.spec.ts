@@ -91,6 +91,36 @@ test.describe('the page', () => {
     await showsStep(page, model, last);
   });
 
+  test('the step list keeps the current step in view on a long case, wherever a jump lands', async ({ page }) => {
+    // 600 steps: far more rows than the list shows at once.
+    const doc = presetDoc('vtd-basics.json') as { cases: Array<{ steps: unknown[] }> };
+    doc.cases[0]!.steps = Array.from({ length: 600 }, () => ({
+      op: 'CHECK_EXTENSION',
+      args: { ext: 'VFIO_TYPE1v2_IOMMU' },
+    }));
+    await page.goto('/');
+    await expect(status(page)).toHaveText('Ready.', { timeout: 60_000 });
+    await page.locator('#scenario-file').setInputFiles({
+      name: 'long.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(doc)),
+    });
+    await expect(status(page)).toHaveText('Ready.', { timeout: 60_000 });
+    const current = page.locator('[aria-current=step]');
+    // Opened at its last step, then jumps back, far forward, near, and to the first step.
+    await expect(current).toHaveAttribute('data-testid', 'step-599');
+    await expect(current).toBeInViewport();
+    for (const n of [40, 480, 470, 1]) {
+      await page.locator('#jump-to').fill(String(n));
+      await page.locator('#jump-to').press('Enter');
+      await expect(current).toHaveAttribute('data-testid', `step-${n - 1}`);
+      await expect(current).toBeInViewport();
+    }
+    await page.locator('body').press('End');
+    await expect(current).toHaveAttribute('data-testid', 'step-599');
+    await expect(current).toBeInViewport();
+  });
+
   test('? lists every keyboard command; Escape closes the sheet', async ({ page }) => {
     await page.goto('/');
     await opened(page, 'vtd-basics');

@@ -1,7 +1,7 @@
 // The steps of the case, one row each (op, return value, the outputs that matter), virtualized so a
 // 10,000-step case scrolls as lightly as a 5-step one; the current step shows the kernel path and, when an
 // errno came back, the check that failed.
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { stepCount, useSession } from '../../state/session';
 import { ensureSummaries, seek } from '../actions';
 import { commandById } from '../commands';
@@ -22,6 +22,14 @@ export function StepList() {
   const [height, setHeight] = useState(400);
   // The current step's row is taller: it carries the kernel path and the reason.
   const current = cursor - 1;
+  // Keep the current step in view: a cursor out of view moves the scroll in this same render, so a jump
+  // far away draws the rows there once (not first around the old place, then again after the scroll).
+  const [followed, setFollowed] = useState<number | null>(null);
+  if (followed !== current) {
+    setFollowed(current);
+    const top = (current + 1) * ROW;
+    if (current >= 0 && (top < scroll || top > scroll + height - ROW * 3)) setScroll(Math.max(0, top - height / 3));
+  }
 
   useEffect(() => {
     const el = box.current;
@@ -30,14 +38,12 @@ export function StepList() {
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
-  // Keep the current step in view.
-  useEffect(() => {
+  // Where the box is scrolled, as its scroll events said (reading scrollTop would force a layout).
+  const scrolled = useRef(0);
+  useLayoutEffect(() => {
     const el = box.current;
-    if (!el || current < 0) return;
-    const top = (current + 1) * ROW;
-    if (top < el.scrollTop || top > el.scrollTop + el.clientHeight - ROW * 3)
-      el.scrollTop = Math.max(0, top - el.clientHeight / 3);
-  }, [current]);
+    if (el && scrolled.current !== scroll) el.scrollTop = scrolled.current = scroll;
+  }, [scroll]);
 
   const first = Math.max(0, Math.floor(scroll / ROW) - 5);
   const last = Math.min(n, Math.ceil((scroll + height) / ROW) + 5);
@@ -101,7 +107,12 @@ export function StepList() {
           }}
         />
       </div>
-      <div className="step-scroll" ref={box} onScroll={(e) => setScroll(e.currentTarget.scrollTop)} tabIndex={-1}>
+      <div
+        className="step-scroll"
+        ref={box}
+        onScroll={(e) => setScroll((scrolled.current = e.currentTarget.scrollTop))}
+        tabIndex={-1}
+      >
         <ol className="step-list" style={{ height: (n + 1) * ROW }} aria-label="Steps of the case">
           <li className={`step ${cursor === 0 ? 'current' : ''}`} style={{ top: 0 }}>
             <button type="button" onClick={() => seek(0)}>
