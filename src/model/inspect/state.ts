@@ -162,12 +162,15 @@ export function iovadView(d: IovaDomain): IovadView {
   };
 }
 
-/** vfio_pfn of every mapping in iova order, merged into runs. */
-function pinRuns(sim: Sim): Table<'iova' | 'pfn' | 'pages' | 'ref'> {
+/**
+ * vfio_pfn of every mapping in iova order, merged into runs. Only the entries whose row counts vfio_pfn are
+ * visited: most have none (a list is made only by a vendor's pins), and thousands cost nothing.
+ */
+function pinRuns(sim: Sim, dmas: StepState['dmas']): Table<'iova' | 'pfn' | 'pages' | 'ref'> {
   const runs = new TableBuilder(['iova', 'pfn', 'pages', 'ref'] as const);
-  for (const d of sim.iommu.dmaList.items) {
-    // Most vfio_dma have no vfio_pfn (a list made only by a vendor's pins): thousands of them cost nothing.
-    if (d.pfnList.size === 0) continue;
+  for (let k = 0; k < dmas.length; k++) {
+    if (dmas.cols.vfioPfns[k] === 0) continue;
+    const d = sim.iommu.dmaList.items[k]!;
     const keys = Float64Array.from(d.pfnList.values(), (v) => v.iovaPfn).sort();
     for (const iova of keys) {
       const v = d.pfnList.get(iova)!;
@@ -308,10 +311,10 @@ export function inspect(sim: Sim, reuse?: Reuse): StepState {
   const iovaList = new TableBuilder(['lo', 'hi'] as const);
   for (const [lo, hi] of iommu.iovaList) iovaList.push(Number(lo >> 12n), Number(hi >> 12n));
   const first = iommu.firstDomain;
-  const pins = pinRuns(sim);
+  const pins = pinRuns(sim, dmas);
   const reused = reuse?.hostPins?.(pins, dmas) ?? null;
   const pt = first ? (reuse?.iommu?.() ?? pageTableView(first)) : null;
-  const hostPins = reused?.table ?? readHostPins(iommu, pt);
+  const hostPins = reused?.table ?? readHostPins(iommu, pt, dmas);
   let pinnedPages = reused?.pages ?? 0;
   let pinCount = reused?.pins ?? 0;
   if (!reused)
@@ -320,7 +323,7 @@ export function inspect(sim: Sim, reuse?: Reuse): StepState {
       pinCount += hostPins.cols.pages[i]! * hostPins.cols.pins[i]!;
     }
   let vfioPfns = 0;
-  for (const d of iommu.dmaList.items) vfioPfns += d.pfnList.size;
+  for (let k = 0; k < dmas.length; k++) vfioPfns += dmas.cols.vfioPfns[k]!;
   const vendorDma = sim.kvmgt?.dma ?? sim.tracking?.dma ?? null;
   const leaves = pt?.leaves ?? { '4K': 0, '2M': 0, '1G': 0 };
   return {
@@ -363,12 +366,13 @@ export function inspect(sim: Sim, reuse?: Reuse): StepState {
   };
 }
 
-function readHostPins(iommu: Sim['iommu'], pt: PageTableView | null): StepState['hostPins'] {
+function readHostPins(iommu: Sim['iommu'], pt: PageTableView | null, dmas: StepState['dmas']): StepState['hostPins'] {
   const x = hostPinExtents(
     iommu,
     pt
       ? { length: pt.runs.length, iova: pt.runs.cols.iova, pfn: pt.runs.cols.pfn, pages: pt.runs.cols.pages }
       : undefined,
+    { length: dmas.length, ...dmas.cols },
   );
   return { length: x.length, cols: { pfn: x.pfn, pages: x.npages, pins: Float64Array.from(x.pins) } };
 }
