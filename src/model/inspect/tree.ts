@@ -14,26 +14,34 @@ export interface TreeShape {
   nodes: Table<'lo' | 'hi' | 'depth' | 'red' | 'parent' | 'hidden'>;
 }
 
-function heightOf(n: RbNode | null): number {
-  return n ? 1 + Math.max(heightOf(n.left), heightOf(n.right)) : 0;
-}
-
-function sizeOf(n: RbNode | null): number {
-  return n ? 1 + sizeOf(n.left) + sizeOf(n.right) : 0;
-}
-
 export function treeShape(tree: RbTree): TreeShape {
-  const height = heightOf(tree.root);
-  // The deepest level kept: all levels while the node count allows.
-  let keep = height;
-  for (let d = 0, count = 0, level: RbNode[] = tree.root ? [tree.root] : []; d < height; d++) {
+  // The deepest level kept: levels are taken from the top while the node count allows. A walk of the top
+  // levels finds it; only when the tree goes deeper than that is the rest walked (for the height and
+  // the nodes hidden below each cut node): the nodes are objects all over the heap, and each walk of
+  // thousands of them costs about a millisecond.
+  let keep = 0;
+  let count = 0;
+  for (let level: RbNode[] = tree.root ? [tree.root] : []; level.length > 0; keep++) {
     count += level.length;
-    if (count > MAX_TREE_NODES) {
-      keep = d;
-      break;
+    if (count > MAX_TREE_NODES) break;
+    const below: RbNode[] = [];
+    for (const n of level) {
+      if (n.left) below.push(n.left);
+      if (n.right) below.push(n.right);
     }
-    level = level.flatMap((n) => [n.left, n.right].filter((c): c is RbNode => c !== null));
+    level = below;
   }
+  let height = keep;
+  /** Nodes below each node of the last kept level. */
+  const hidden = new Map<RbNode, number>();
+  const walk = (n: RbNode | null, d: number): number => {
+    if (!n) return 0;
+    if (d + 1 > height) height = d + 1;
+    const size = 1 + walk(n.left, d + 1) + walk(n.right, d + 1);
+    if (d === keep - 1) hidden.set(n, size - 1);
+    return size;
+  };
+  if (count > MAX_TREE_NODES) walk(tree.root, 0);
   const b = new TableBuilder(['lo', 'hi', 'depth', 'red', 'parent', 'hidden'] as const);
   // In order over the kept levels only; a node's row is known once its left subtree is written, and its
   // children's rows once both subtrees are: parents are filled in on the way back up.
@@ -42,7 +50,7 @@ export function treeShape(tree: RbTree): TreeShape {
     if (!n || d >= keep) return -1;
     const left = visit(n.left, d + 1);
     const row = b.length;
-    b.push(n.lo, n.hi, d, n.red ? 1 : 0, -1, d === keep - 1 ? sizeOf(n.left) + sizeOf(n.right) : 0);
+    b.push(n.lo, n.hi, d, n.red ? 1 : 0, -1, hidden.get(n) ?? 0);
     parent.push(-1);
     const right = visit(n.right, d + 1);
     if (left >= 0) parent[left] = row;
