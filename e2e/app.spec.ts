@@ -107,18 +107,34 @@ test.describe('the page', () => {
     });
     await expect(status(page)).toHaveText('Ready.', { timeout: 60_000 });
     const current = page.locator('[aria-current=step]');
+    // The list draws only the rows near its view: the row at the top of the view must be one of them.
+    const topRowDrawn = () =>
+      page.evaluate(() => {
+        const box = document.querySelector('.step-scroll')!.getBoundingClientRect();
+        return document.elementFromPoint(box.left + 20, box.top + 4)?.closest('li.step') != null;
+      });
+    const inView = async (n: number) => {
+      await expect(current).toHaveAttribute('data-testid', `step-${n - 1}`);
+      await expect(current).toBeInViewport();
+      await expect.poll(topRowDrawn).toBe(true);
+    };
     // Opened at its last step, then jumps back, far forward, near, and to the first step.
-    await expect(current).toHaveAttribute('data-testid', 'step-599');
-    await expect(current).toBeInViewport();
+    await inView(600);
     for (const n of [40, 480, 470, 1]) {
       await page.locator('#jump-to').fill(String(n));
       await page.locator('#jump-to').press('Enter');
-      await expect(current).toHaveAttribute('data-testid', `step-${n - 1}`);
-      await expect(current).toBeInViewport();
+      await inView(n);
     }
+    // The end of the list, and one step back from it (the view cannot scroll past the last row).
     await page.locator('body').press('End');
-    await expect(current).toHaveAttribute('data-testid', 'step-599');
-    await expect(current).toBeInViewport();
+    await inView(600);
+    await page.keyboard.press('ArrowLeft');
+    await inView(599);
+    await page.keyboard.press('Home');
+    await expect(current).toHaveCount(0);
+    await expect(
+      page.getByRole('list', { name: 'Steps of the case' }).getByText('environment as built'),
+    ).toBeInViewport();
   });
 
   test('? lists every keyboard command; Escape closes the sheet', async ({ page }) => {

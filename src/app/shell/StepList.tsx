@@ -20,29 +20,38 @@ export function StepList() {
   const box = useRef<HTMLDivElement>(null);
   const [scroll, setScroll] = useState(0);
   const [height, setHeight] = useState(400);
-  // The current step's row is taller: it carries the kernel path and the reason.
+  // Row 0 is the environment as built, step i is row i + 1: the cursor's row.
   const current = cursor - 1;
-  // Keep the current step in view: a cursor out of view moves the scroll in this same render, so a jump
-  // far away draws the rows there once (not first around the old place, then again after the scroll).
-  const [followed, setFollowed] = useState<number | null>(null);
-  if (followed !== current) {
-    setFollowed(current);
+  // Keep the cursor's row in view: a cursor out of view (after a step, or the box resized: the step's
+  // details below it come and go) moves the scroll in this same render, so a jump far away draws the rows
+  // there once (not first around the old place, then again after the scroll).
+  const [followed, setFollowed] = useState<{ current: number; height: number } | null>(null);
+  if (followed?.current !== current || followed.height !== height) {
+    setFollowed({ current, height });
     const top = (current + 1) * ROW;
-    if (current >= 0 && (top < scroll || top > scroll + height - ROW * 3)) setScroll(Math.max(0, top - height / 3));
+    if (top < scroll || top > scroll + height - ROW * 3)
+      setScroll(Math.min(Math.max(0, top - height / 3), Math.max(0, (n + 1) * ROW - height)));
   }
 
-  useEffect(() => {
+  // The box's real height before the first paint, then on every resize.
+  useLayoutEffect(() => {
     const el = box.current;
     if (!el) return;
+    setHeight(el.clientHeight);
     const ro = new ResizeObserver(() => setHeight(el.clientHeight));
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
-  // Where the box is scrolled, as its scroll events said (reading scrollTop would force a layout).
+  // Where the box is scrolled, as its scroll events said (reading scrollTop before writing it would force
+  // a layout of its own).
   const scrolled = useRef(0);
   useLayoutEffect(() => {
     const el = box.current;
-    if (el && scrolled.current !== scroll) el.scrollTop = scrolled.current = scroll;
+    if (!el || scrolled.current === scroll) return;
+    el.scrollTop = scroll;
+    // The box may stop short of it (the end of the list, a box resized since): its rows go where it is.
+    scrolled.current = el.scrollTop;
+    if (scrolled.current !== scroll) setScroll(scrolled.current);
   }, [scroll]);
 
   const first = Math.max(0, Math.floor(scroll / ROW) - 5);
