@@ -30,8 +30,9 @@ export interface OpForm {
 export function createSimApi(progress?: () => void) {
   const session = new Session(progress);
   // The session's idle work (spare copies of its checkpoints) runs one copy per task between requests, so
-  // a request waits for one copy at most. It starts a little after a request is answered, once the page
-  // has drawn the reply: the two share the machine's cores (measured: a jump's frame 3 ms sooner).
+  // a request waits for one copy at most. When none is queued, it starts a little after a request is
+  // answered, once the page has drawn the reply: the two share the machine's cores (measured: a jump's
+  // frame 3 ms sooner). Copies already under way (after a load) go on one after the other.
   let idleQueued = false;
   const whenIdle = (after = IDLE_AFTER_MS) => {
     if (idleQueued) return;
@@ -60,7 +61,9 @@ export function createSimApi(progress?: () => void) {
     },
     /** The chain of one address (hex bytes) in one space at the current step. */
     follow(cursor: number, space: Space, addr: string): Envelope<Chain> {
-      return envelope(session.follow(cursor, space, BigInt(addr)));
+      const chain = session.follow(cursor, space, BigInt(addr));
+      whenIdle();
+      return envelope(chain);
     },
     /** Every op the format knows, with its arguments as JSON Schema. */
     opForms(): Envelope<OpForm[]> {

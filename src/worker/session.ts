@@ -206,7 +206,7 @@ export class Session {
     }
     this.prepared = c;
     for (const k of [...this.checkpoints.keys()]) if (k > keep || keep === 0) this.checkpoints.delete(k);
-    for (const k of [...this.spares.keys()]) if (k > keep || k === 0) this.spares.delete(k);
+    for (const k of [...this.spares.keys()]) if (k > keep || keep === 0) this.spares.delete(k);
     if (keep === 0 || this.currentAt > keep) {
       this.current = null;
       this.currentAt = -1;
