@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { expect, it } from 'vitest';
-import { ADDED, CHANGED, REMOVED, diffSegments, type Ranges, type Segments } from './diff';
+import { ADDED, CHANGED, REMOVED, diffSegments, union, type Ranges, type Segments } from './diff';
 
 /** Sorted runs that do not overlap, each with a value, from gaps, lengths and values. */
 const segments = fc.array(fc.tuple(fc.nat(3), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 2 })), {
@@ -65,4 +65,39 @@ it("with nothing on one side, the other side's ranges as one kind, overlapping o
   expect(expand(diffSegments(none, some)).map(([, k]) => k)).toEqual(new Array(6).fill(ADDED));
   const removed = diffSegments(some, none);
   expect([...removed.cols.lo, ...removed.cols.pages]).toEqual([0, 10, 4, 2]);
+});
+
+/** Maximal ranges of one kind each (kind 0: nothing there), from the kind of every page. */
+const rangesOf = (kinds: number[]): Ranges => {
+  const lo: number[] = [];
+  const pages: number[] = [];
+  const kind: number[] = [];
+  kinds.forEach((k, p) => {
+    if (k === 0) return;
+    const n = lo.length - 1;
+    if (n >= 0 && kind[n] === k && lo[n]! + pages[n]! === p) pages[n]!++;
+    else {
+      lo.push(p);
+      pages.push(1);
+      kind.push(k);
+    }
+  });
+  const f = (a: number[]) => Float64Array.from(a);
+  return { length: lo.length, cols: { lo: f(lo), pages: f(pages), kind: f(kind) } };
+};
+
+test.prop([fc.array(fc.array(fc.nat(3), { minLength: 40, maxLength: 40 }), { minLength: 1, maxLength: 4 })], {
+  numRuns: 400,
+})('union of several maps says, page by page, the one kind that covers it, or changed where kinds differ', (maps) => {
+  const expected = Array.from({ length: 40 }, (_, p) => {
+    const kinds = new Set(maps.map((m) => m[p]!).filter((k) => k !== 0));
+    return kinds.size === 0 ? 0 : kinds.size > 1 ? CHANGED : [...kinds][0]!;
+  });
+  const got = union(...maps.map(rangesOf));
+  expect(expand(got)).toEqual(expand(rangesOf(expected)));
+  // Maximal: neighbours that touch differ in kind.
+  for (let i = 1; i < got.length; i++)
+    expect(
+      got.cols.lo[i - 1]! + got.cols.pages[i - 1]! === got.cols.lo[i] && got.cols.kind[i - 1] === got.cols.kind[i],
+    ).toBe(false);
 });

@@ -141,7 +141,7 @@ function iovadSegments(t: Table<'lo' | 'hi'>): Segments {
  * Several maps over one address space: where any of them changed. Pages that two maps report with
  * different kinds are changed; neighbouring ranges merge only when their kind is the same.
  */
-function union(...all: Ranges[]): Ranges {
+export function union(...all: Ranges[]): Ranges {
   const parts = all.filter((p) => p.length > 0);
   // One map changed (or none): its ranges are the answer, already sorted and merged.
   if (parts.length <= 1) return parts[0] ?? all[0]!;

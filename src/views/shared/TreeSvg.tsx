@@ -51,7 +51,8 @@ export function TreeSvg({ tree, label, title, selected, changed, onHover, onPick
   return (
     <div className="tree-scroll">
       {/* Keyed by place, not by node: after a step the same elements take the new nodes' labels and
-          places (a step renumbers the rows; keyed by row, every node would be made again). */}
+          places. A cut tree's rows are renumbered by every step that adds or removes nodes: keyed by row,
+          every node drawn would be made again. */}
       <svg width={width} height={height} role="group" aria-label={title} data-testid={testid} className="tree">
         {rows.map((r, k) => {
           const p = t.cols.parent[r]!;
