@@ -5,6 +5,8 @@
 
 import { sortIntegers, sortPairs } from '../lib/radix';
 import { firstEndingAfter } from '../lib/search';
+import type { Table } from '../lib/table';
+import { DMA_IOMMU_MAPPED, dmaColumns } from '../vfio/dma';
 import type { VfioIommu } from '../vfio/iommu';
 
 /** Sorted, merged runs of host frames with at least one pin: run i is pfn[i] .. pfn[i] + npages[i] − 1. */
@@ -41,43 +43,16 @@ export interface LeafRuns {
 }
 
 /**
- * The vfio_dma entries already read out in list order: iova page, pages, flags (bit 0 set when the entry
- * is mapped through the IOMMU) and how many vfio_pfn it holds.
- */
-export interface DmaRuns {
-  length: number;
-  iova: ArrayLike<number>;
-  pages: ArrayLike<number>;
-  flags: ArrayLike<number>;
-  vfioPfns: ArrayLike<number>;
-}
-
-/** dma_list read out once: its entries are thousands of objects all over the heap. */
-function dmaRunsOf(iommu: VfioIommu): DmaRuns {
-  const items = iommu.dmaList.items;
-  const out = {
-    length: items.length,
-    iova: new Float64Array(items.length),
-    pages: new Float64Array(items.length),
-    flags: new Float64Array(items.length),
-    vfioPfns: new Float64Array(items.length),
-  };
-  items.forEach((d, k) => {
-    out.iova[k] = d.iovaPfn;
-    out.pages[k] = d.sizePages;
-    out.flags[k] = d.iommuMapped ? 1 : 0;
-    out.vfioPfns[k] = d.pfnList.size;
-  });
-  return out;
-}
-
-/**
  * `leaves` and `dmas`, when the caller has already read the first domain's page table out as runs and the
  * vfio_dma entries into columns, save reading them again (the inspector has both: for a 1 TiB guest the
  * leaves are half a million, and a jump among 10,000 mappings spent most of this function re-reading the
  * vfio_dma objects).
  */
-export function hostPinExtents(iommu: VfioIommu, leaves?: LeafRuns, dmas: DmaRuns = dmaRunsOf(iommu)): PinExtents {
+export function hostPinExtents(
+  iommu: VfioIommu,
+  leaves?: LeafRuns,
+  dmas: Table<'iova' | 'pages' | 'flags' | 'vfioPfns'> = dmaColumns(iommu.dmaList),
+): PinExtents {
   // Each pinned run adds +1 at its first frame and −1 after its last; a sweep of both, in order, counts.
   const starts = new Numbers();
   const lengths = new Numbers();
@@ -98,10 +73,11 @@ export function hostPinExtents(iommu: VfioIommu, leaves?: LeafRuns, dmas: DmaRun
     };
     // vfio_dma and leaves both in iova order: each search starts where the last one ended.
     let at = 0;
+    const { iova, pages, flags } = dmas.cols;
     for (let k = 0; k < dmas.length; k++) {
-      if (!(dmas.flags[k]! & 1)) continue;
-      dmaLo = dmas.iova[k]!;
-      dmaEnd = dmaLo + dmas.pages[k]!;
+      if (!(flags[k]! & DMA_IOMMU_MAPPED)) continue;
+      dmaLo = iova[k]!;
+      dmaEnd = dmaLo + pages[k]!;
       if (!leaves) {
         first.forEachLeaf(dmaLo, dmaEnd, each);
         continue;
@@ -124,7 +100,7 @@ export function hostPinExtents(iommu: VfioIommu, leaves?: LeafRuns, dmas: DmaRun
     }
   }
   for (let k = 0; k < dmas.length; k++) {
-    if (dmas.vfioPfns[k] === 0) continue;
+    if (dmas.cols.vfioPfns[k] === 0) continue;
     for (const v of iommu.dmaList.items[k]!.pfnList.values()) {
       if (v.reserved) continue;
       starts.push(v.pfn);

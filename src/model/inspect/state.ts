@@ -11,6 +11,7 @@ import { next, type RbNode } from '../lib/rbtree';
 import { TableBuilder, copyTables, emptyTable, type Table } from '../lib/table';
 import type { Sim } from '../engine/sim';
 import { hostPinExtents } from '../host/pins';
+import { dmaColumns } from '../vfio/dma';
 import type { GvtDma } from '../mdev/kvmgt';
 import { RunWriter, type RunTable } from './runs';
 import { treeShape, type TreeShape } from './tree';
@@ -297,17 +298,7 @@ export function inspect(sim: Sim, reuse?: Reuse): StepState {
     const kind = r.backing === 'ram' ? VMA_RAM : r.backing === 'vm_pfnmap_reserved' ? VMA_MMIO : VMA_NONE;
     vmas.push(r.vaddrPfn, r.npages, kind, r.firstPfn, r.layout === 'stride' ? r.stride : 1, r.unitPages);
   }
-  const dmaRows = new TableBuilder(['iova', 'pages', 'vpfn', 'prot', 'flags', 'vfioPfns'] as const);
-  for (const d of iommu.dmaList.items)
-    dmaRows.push(
-      d.iovaPfn,
-      d.sizePages,
-      d.vaddrPfn,
-      d.prot,
-      (d.iommuMapped ? 1 : 0) | (d.vaddrInvalid ? 2 : 0),
-      d.pfnList.size,
-    );
-  const dmas = dmaRows.build();
+  const dmas = dmaColumns(iommu.dmaList);
   const iovaList = new TableBuilder(['lo', 'hi'] as const);
   for (const [lo, hi] of iommu.iovaList) iovaList.push(Number(lo >> 12n), Number(hi >> 12n));
   const first = iommu.firstDomain;
@@ -372,7 +363,7 @@ function readHostPins(iommu: Sim['iommu'], pt: PageTableView | null, dmas: StepS
     pt
       ? { length: pt.runs.length, iova: pt.runs.cols.iova, pfn: pt.runs.cols.pfn, pages: pt.runs.cols.pages }
       : undefined,
-    { length: dmas.length, ...dmas.cols },
+    dmas,
   );
   return { length: x.length, cols: { pfn: x.pfn, pages: x.npages, pins: Float64Array.from(x.pins) } };
 }

@@ -5,7 +5,34 @@
 
 import type { Mm } from '../host/mm';
 import { RbTree, rbNode, type RbNode } from '../lib/rbtree';
+import { TableBuilder, type Table } from '../lib/table';
 import { PfnList } from './pfn-list';
+
+/** Flags of a vfio_dma row: mapped through the IOMMU, vaddr invalidated (VFIO_DMA_UNMAP_FLAG_VADDR). */
+export const DMA_IOMMU_MAPPED = 1;
+export const DMA_VADDR_INVALID = 2;
+
+/**
+ * dma_list as columns, in list (iova) order: iova page, pages, vaddr page, prot, flags, vfio_pfn count.
+ * Readers that pass over every entry read these instead: the entries are thousands of objects across the
+ * heap, and each pass over them costs about a millisecond among 9,000.
+ */
+export function dmaColumns(list: DmaList): Table<'iova' | 'pages' | 'vpfn' | 'prot' | 'flags' | 'vfioPfns'> {
+  const rows = new TableBuilder(
+    ['iova', 'pages', 'vpfn', 'prot', 'flags', 'vfioPfns'] as const,
+    Math.max(1, list.size),
+  );
+  for (const d of list.items)
+    rows.push(
+      d.iovaPfn,
+      d.sizePages,
+      d.vaddrPfn,
+      d.prot,
+      (d.iommuMapped ? DMA_IOMMU_MAPPED : 0) | (d.vaddrInvalid ? DMA_VADDR_INVALID : 0),
+      d.pfnList.size,
+    );
+  return rows.build();
+}
 
 export class VfioDma {
   /** dma->size in pages; grows chunk by chunk while vfio_pin_map_dma runs. */
