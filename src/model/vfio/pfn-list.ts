@@ -22,7 +22,6 @@ const DELETED = -2;
  */
 const NO_KEYS = new Float64Array(0);
 const NO_VALS: Array<VfioPfn | undefined> = [];
-const NO_PFNS: readonly VfioPfn[] = [];
 
 export class PfnList {
   private keys = NO_KEYS;
@@ -67,12 +66,7 @@ export class PfnList {
   }
 
   /** Every vfio_pfn, in no particular order. */
-  values(): Iterable<VfioPfn> {
-    // Readers walk every vfio_dma's list: an empty one costs no generator.
-    return this.size === 0 ? NO_PFNS : this.walk();
-  }
-
-  private *walk(): Generator<VfioPfn> {
+  *values(): Generator<VfioPfn> {
     for (let i = 0; i < this.keys.length; i++) if (this.keys[i]! >= 0) yield this.vals[i]!;
   }
 
