@@ -205,8 +205,11 @@ export class Session {
       return { ...info, error: (e as Error).message };
     }
     this.prepared = c;
-    for (const k of [...this.checkpoints.keys()]) if (k > keep || keep === 0) this.checkpoints.delete(k);
-    for (const k of [...this.spares.keys()]) if (k > keep || keep === 0) this.spares.delete(k);
+    for (const k of [...this.checkpoints.keys()])
+      if (k > keep || keep === 0) {
+        this.checkpoints.delete(k);
+        this.spares.delete(k);
+      }
     if (keep === 0 || this.currentAt > keep) {
       this.current = null;
       this.currentAt = -1;
