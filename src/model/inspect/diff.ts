@@ -191,13 +191,13 @@ export function union(...all: Ranges[]): Ranges {
   return out.build();
 }
 
-/** The rows of keys in ascending key order (a stable sort). */
-function orderBy(keys: Float64Array, n: number): Float64Array {
+/** The first n keys sorted, and the rows they came from (a stable sort). */
+function orderBy(keys: Float64Array, n: number): { keys: Float64Array; order: Float64Array } {
   const k = keys.slice(0, n);
   const order = new Float64Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   sortPairs(k, order);
-  return order;
+  return { keys: k, order };
 }
 
 /** vfio_dma entries by iova: equal when vaddr, prot and flags are. */
@@ -234,7 +234,7 @@ export function diffStates(a: StepState, b: StepState, hint?: DiffHint): Changes
     let sorted = true;
     for (let i = 1; i < s.dmas.length && sorted; i++) sorted = vpfn[i - 1]! <= vpfn[i]!;
     if (sorted) return { length: s.dmas.length, start: vpfn, pages: s.dmas.cols.pages, vals: [s.dmas.cols.iova] };
-    const order = orderBy(vpfn, s.dmas.length);
+    const { keys, order } = orderBy(vpfn, s.dmas.length);
     const pick = (c: Float64Array) => {
       const out = new Float64Array(order.length);
       for (let i = 0; i < order.length; i++) out[i] = c[order[i]!]!;
@@ -242,7 +242,7 @@ export function diffStates(a: StepState, b: StepState, hint?: DiffHint): Changes
     };
     return {
       length: order.length,
-      start: pick(s.dmas.cols.vpfn),
+      start: keys,
       pages: pick(s.dmas.cols.pages),
       vals: [pick(s.dmas.cols.iova)],
     };
