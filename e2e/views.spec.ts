@@ -123,6 +123,30 @@ test.describe('each view renders each preset at its last step', () => {
     });
 });
 
+test('the translation map fills its panel: the bands between lanes grow with it', async ({ page }) => {
+  await open(page, 'vtd-basics');
+  const panel = page.locator('.map-panel');
+  const canvas = map(page);
+  /** Pixels left empty under the map's buttons, and the map's height. */
+  const measure = () =>
+    panel.evaluate((p) => {
+      const below = p.querySelector('.map-actions')!.getBoundingClientRect().bottom;
+      const inner = p.getBoundingClientRect().bottom - parseFloat(getComputedStyle(p).paddingBottom);
+      return { empty: inner - below, map: p.querySelector('canvas')!.getBoundingClientRect().height };
+    });
+  const small = await measure();
+  expect(small.empty).toBeGreaterThanOrEqual(0);
+  expect(small.empty).toBeLessThan(10);
+  // A taller window: the map grows into the room it is given, and nothing scrolls.
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await expect.poll(async () => (await measure()).map).toBeGreaterThan(small.map + 40);
+  const tall = await measure();
+  expect(tall.empty).toBeGreaterThanOrEqual(0);
+  expect(tall.empty).toBeLessThan(10);
+  expect(await panel.evaluate((p) => p.scrollHeight <= p.clientHeight)).toBe(true);
+  await expect(canvas).toHaveAttribute('data-step', '3');
+});
+
 test.describe('one selection across every view', () => {
   test('a gvt_dma entry picked in the vendor view is highlighted in the map, the trees, iova.c and the page table', async ({
     page,

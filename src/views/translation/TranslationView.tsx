@@ -236,10 +236,12 @@ export function TranslationView() {
   const palette = usePalette();
   const wrap = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
+  const actions = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(800);
+  const [room, setRoom] = useState(0);
   const [r] = useState(() => new MapRenderer());
   const layers = useMemo(() => (state ? buildLayers(state) : null), [state]);
-  const lanes = useMemo(() => (state ? lanesOf(state) : []), [state]);
+  const lanes = useMemo(() => (state ? lanesOf(state, room) : []), [state, room]);
   const height = totalHeight(lanes);
   const fp = selectionFootprint(state, selection);
   const followed = useSelection((s) => s.follow?.chain ?? null);
@@ -265,8 +267,18 @@ export function TranslationView() {
   useEffect(() => {
     const el = wrap.current;
     if (!el) return;
-    const ro = new ResizeObserver(() => setWidth(Math.max(200, Math.floor(el.clientWidth - LABEL_WIDTH))));
+    // The map's panel, whose height the lanes fill: what is below the map's top, less the buttons under it.
+    const panel = el.closest<HTMLElement>('.map-panel');
+    const ro = new ResizeObserver(() => {
+      setWidth(Math.max(200, Math.floor(el.clientWidth - LABEL_WIDTH)));
+      if (!panel || !actions.current) return;
+      const top = el.getBoundingClientRect().top - panel.getBoundingClientRect().top + panel.scrollTop;
+      const below = actions.current.offsetHeight + parseFloat(getComputedStyle(actions.current).marginTop);
+      const pad = parseFloat(getComputedStyle(panel).paddingBottom);
+      setRoom(Math.floor(panel.clientHeight - top - below - pad));
+    });
     ro.observe(el);
+    if (panel) ro.observe(panel);
     return () => ro.disconnect();
   }, [hasState]);
 
@@ -387,7 +399,7 @@ export function TranslationView() {
           {tip.text}
         </div>
       )}
-      <div className="map-actions">
+      <div className="map-actions" ref={actions}>
         <button
           type="button"
           onClick={() => layers && r.fitAll(layers, width)}

@@ -181,15 +181,19 @@ export function buildLayers(s: StepState): Layers {
   };
 }
 
-/** The lanes a state needs, top to bottom, with their geometry. */
-export function lanes(s: StepState): Lane[] {
-  const out: Lane[] = [];
-  let y = 0;
-  const add = (id: LaneId, space: Space, title: string, subtitle: string, height: number, level?: number) => {
-    out.push({ id, space, title, subtitle, top: y, height, ...(level ? { level } : {}) });
-    y += height;
-  };
-  const gap = () => (y += BAND_GAP);
+/** The bands between lanes grow to fill a tall map panel, up to this height. */
+export const MAX_BAND_GAP = 128;
+
+/**
+ * The lanes a state needs, top to bottom, with their geometry. Given the room the panel has (pixels), the
+ * bands between lanes share what is left over (up to MAX_BAND_GAP each), so a tall panel draws longer
+ * translation bands rather than empty space below the map.
+ */
+export function lanes(s: StepState, room = 0): Lane[] {
+  const rows: Array<Omit<Lane, 'top'> | 'gap'> = [];
+  const add = (id: LaneId, space: Space, title: string, subtitle: string, height: number, level?: number) =>
+    rows.push({ id, space, title, subtitle, height, ...(level ? { level } : {}) });
+  const gap = () => rows.push('gap');
   if (s.memslots.length > 0 || s.vendor) {
     add('gpa', 'gpa', 'guest physical', s.memslots.length > 0 ? 'memslots · gfn' : 'gfn', LANE_HEIGHT);
     gap();
@@ -213,6 +217,22 @@ export function lanes(s: StepState): Lane[] {
     gap();
     add('dma', 'dma', 'GPU DMA', `${s.gpu.id} · dma_addr`, LANE_HEIGHT);
   }
+  let gaps = 0;
+  let natural = AXIS_HEIGHT;
+  for (const r of rows)
+    if (r === 'gap') {
+      gaps++;
+      natural += BAND_GAP;
+    } else natural += r.height;
+  const band = Math.floor(Math.min(MAX_BAND_GAP, BAND_GAP + Math.max(0, room - natural) / gaps));
+  const out: Lane[] = [];
+  let y = 0;
+  for (const r of rows)
+    if (r === 'gap') y += band;
+    else {
+      out.push({ ...r, top: y });
+      y += r.height;
+    }
   return out;
 }
 
