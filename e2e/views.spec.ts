@@ -194,6 +194,55 @@ test.describe('one selection across every view', () => {
     await highlightedEverywhere(page, s, footprint(s, 'iova', s.dmas.cols.iova[0]!, s.dmas.cols.pages[0]!));
   });
 
+  test('a vfio_dma tree wider than its card opens on its root and scrolls to the node selected on the map', async ({
+    page,
+  }) => {
+    // 60 mappings of 12 KiB, 4 KiB apart: a tree of 60 nodes, far wider than its card.
+    const doc = presetDoc('vtd-basics.json') as { cases: Array<{ steps: unknown[] }> };
+    doc.cases[0]!.steps = Array.from({ length: 60 }, (_, i) => ({
+      op: 'MAP_DMA',
+      args: {
+        argsz: 32,
+        flags: ['READ', 'WRITE'],
+        vaddr: '0x' + (0x7f0000000000 + i * 0x4000).toString(16),
+        iova: '0x' + (i * 0x4000).toString(16),
+        size: '0x3000',
+      },
+    }));
+    await page.goto('/');
+    await expect(page.locator('#app-status')).toHaveText('Ready.', { timeout: 30_000 });
+    await page.locator('#scenario-file').setInputFiles({
+      name: 'wide.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(doc)),
+    });
+    await expect(page.getByTestId('dma-tree-view')).toContainText('(60 mappings)');
+    const scroller = page.getByTestId('dma-tree-view').locator('.tree-scroll');
+    expect(await scroller.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+    // The root is the node on the top row.
+    const root = page.getByTestId('dma-tree-node').and(page.locator('[transform$=",14)"]'));
+    await expect(root).toHaveCount(1);
+    await expect(root).toBeInViewport({ ratio: 1 });
+    await expect(page.getByTestId('dma-tree-node').first()).not.toBeInViewport();
+    // The rightmost vfio_dma on the iova lane (the pointer moves in from its right end) is the last
+    // mapping, the tree's rightmost node.
+    const label = page.locator('.lane-label', { hasText: 'VFIO iova' });
+    const box = (await label.boundingBox())!;
+    const canvas = (await map(page).boundingBox())!;
+    const y = box.y + box.height / 2;
+    for (let x = canvas.x + canvas.width - 1; x > canvas.x; x -= 3) {
+      await page.mouse.move(x, y);
+      if ((await page.getByTestId('selection').textContent())!.includes('vfio_dma at iova')) break;
+    }
+    await page.mouse.down();
+    await page.mouse.up();
+    await expect(page.getByTestId('selection')).toContainText(`vfio_dma at iova ${hexPage(59 * 4)}`);
+    const picked = page.locator('[data-testid=dma-tree-node][data-selected=true]');
+    await expect(picked).toHaveCount(1);
+    await expect(picked).toBeInViewport({ ratio: 1 });
+    await expect(root).not.toBeInViewport();
+  });
+
   test('an entry of a table page: its bits on hover, and picked it is the selection everywhere', async ({ page }) => {
     await open(page, 'vtd-basics');
     // Step 2: the 1 GiB leaf at L3 entry 1, and the 2 MiB at 0x1000 as 4 KiB leaves under L3 entry 0.

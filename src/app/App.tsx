@@ -152,18 +152,19 @@ function FullApp({ message, tab }: { message: string | null; tab: 'map' | 'compa
                   </Panel>
                   <Separator className="sep-h" />
                   <Panel minSize="15" className="col">
-                    {/* Focusable so the keyboard can scroll it: the structures hold few controls of their own. */}
+                    {/* Focusable so the keyboard can scroll it, and each card (what does not fit scrolls inside its
+                        card): the structures hold few controls of their own. */}
                     <div className="structures scroll-panel" tabIndex={0} role="region" aria-label="Kernel structures">
-                      <section className="card" aria-label="IOMMU page table">
+                      <section className="card" tabIndex={0} aria-label="IOMMU page table">
                         <PageTableView />
                       </section>
-                      <section className="card" aria-label="vfio_dma tree">
+                      <section className="card" tabIndex={0} aria-label="vfio_dma tree">
                         <DmaTreeView />
                       </section>
-                      <section className="card" aria-label="vGPU vendor tracking">
+                      <section className="card" tabIndex={0} aria-label="vGPU vendor tracking">
                         <VendorView />
                       </section>
-                      <section className="card" aria-label="iova.c">
+                      <section className="card" tabIndex={0} aria-label="iova.c">
                         <IovaView />
                       </section>
                     </div>

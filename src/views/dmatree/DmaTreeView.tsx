@@ -15,6 +15,7 @@ export function DmaTreeView() {
   const state = useSession((s) => s.state);
   const changes = useSession((s) => s.changes);
   const selection = useSelection(activeSelection);
+  const pinned = useSelection((s) => s.pinned);
   if (!state) return null;
   const d = state.dmas.cols;
   const tree = state.dmaTree;
@@ -23,6 +24,7 @@ export function DmaTreeView() {
   const rowOf = (r: number) => firstStartingAfter(d.iova, state.dmas.length, tree.nodes.cols.lo[r]! - 1);
   const fp = selectionFootprint(state, selection);
   const sel = (k: number) => !!fp && overlaps(fp.iova, d.iova[k]!, Math.max(1, d.pages[k]!));
+  const pinnedFp = pinned === selection ? fp : selectionFootprint(state, pinned);
   const picked = selection ? [...Array(state.dmas.length).keys()].find((k) => sel(k)) : undefined;
   const choose = (k: number, pin: boolean) =>
     useSelection.getState().set({
@@ -52,6 +54,7 @@ export function DmaTreeView() {
         testid="dma-tree"
         label={(r) => `${hexPage(tree.nodes.cols.lo[r]!)} ${pagesSize(d.pages[rowOf(r)] ?? 0)}`}
         selected={(r) => sel(rowOf(r))}
+        pinned={(r) => !!pinnedFp && overlaps(pinnedFp.iova, d.iova[rowOf(r)]!, Math.max(1, d.pages[rowOf(r)]!))}
         changed={(r) => {
           const k = rowOf(r);
           if (!changes) return null;

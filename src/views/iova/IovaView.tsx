@@ -19,9 +19,11 @@ interface DomainProps {
   space: Space;
   /** The selection's pages in that space. */
   hl: PageRanges | null;
+  /** The pinned selection's pages in that space. */
+  pinnedHl: PageRanges | null;
 }
 
-function Domain({ d, title, testid, space, hl }: DomainProps) {
+function Domain({ d, title, testid, space, hl, pinnedHl }: DomainProps) {
   const r = d.ranges.cols;
   let top = d.dma32Pfn;
   for (let i = 0; i < d.ranges.length; i++) top = Math.max(top, r.hi[i]! + 1);
@@ -105,6 +107,7 @@ function Domain({ d, title, testid, space, hl }: DomainProps) {
         testid={`${testid}-tree`}
         label={(row) => `${hexNum(d.tree.nodes.cols.lo[row]!)}–${hexNum(d.tree.nodes.cols.hi[row]!)}`}
         selected={(row) => hit(t.lo[row]!, t.hi[row]!)}
+        pinned={(row) => !!pinnedHl && overlaps(pinnedHl, t.lo[row]!, t.hi[row]! - t.lo[row]! + 1)}
         onHover={(row) =>
           row === null ? useSelection.getState().set({ hover: null }) : pick(t.lo[row]!, t.hi[row]!, false)
         }
@@ -118,7 +121,10 @@ export function IovaView() {
   const iovad = useSession((s) => s.state?.iovad ?? null);
   const gpu = useSession((s) => s.state?.gpuIovad ?? null);
   const state = useSession((s) => s.state);
-  const fp = selectionFootprint(state, useSelection(activeSelection));
+  const selection = useSelection(activeSelection);
+  const pinned = useSelection((s) => s.pinned);
+  const fp = selectionFootprint(state, selection);
+  const pinnedFp = pinned === selection ? fp : selectionFootprint(state, pinned);
   if (!iovad && !gpu)
     return (
       <p className="muted">No iova.c domain in this scenario (no iovad, and no vendor mapping through a host IOMMU).</p>
@@ -126,9 +132,9 @@ export function IovaView() {
   return (
     <div className="iova-view" data-testid="iova-view">
       <h2 className="panel-title">iova.c</h2>
-      {iovad && <Domain d={iovad} title="the scenario's iova domain" testid="iovad" space="iova" hl={fp?.iova ?? null} />}
+      {iovad && <Domain d={iovad} title="the scenario's iova domain" testid="iovad" space="iova" hl={fp?.iova ?? null} pinnedHl={pinnedFp?.iova ?? null} />}
       {gpu && (
-        <Domain d={gpu} title="the GPU's DMA domain (dma-iommu)" testid="gpu-iovad" space="dma" hl={fp?.dma ?? null} />
+        <Domain d={gpu} title="the GPU's DMA domain (dma-iommu)" testid="gpu-iovad" space="dma" hl={fp?.dma ?? null} pinnedHl={pinnedFp?.dma ?? null} />
       )}
     </div>
   );

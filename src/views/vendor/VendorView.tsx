@@ -79,6 +79,7 @@ export function VendorView() {
               testid="gfn-tree"
               label={(r) => hexPage(v.gfnTree.nodes.cols.lo[r]!)}
               selected={(r) => !!fp && overlaps(fp.gpa, v.gfnTree.nodes.cols.lo[r]!, 1)}
+              pinned={(r) => !!pinnedFp && overlaps(pinnedFp.gpa, v.gfnTree.nodes.cols.lo[r]!, 1)}
               onHover={(r) =>
                 r === null
                   ? useSelection.getState().set({ hover: null })
@@ -107,6 +108,7 @@ export function VendorView() {
               testid="dma-addr-tree"
               label={(r) => hexPage(v.dmaTree.nodes.cols.lo[r]!)}
               selected={(r) => !!fp && overlaps(fp.dma, v.dmaTree.nodes.cols.lo[r]!, 1)}
+              pinned={(r) => !!pinnedFp && overlaps(pinnedFp.dma, v.dmaTree.nodes.cols.lo[r]!, 1)}
               onHover={() => undefined}
               onPick={(r) =>
                 useSelection.getState().set({
@@ -180,6 +182,7 @@ export function VendorView() {
             testid="page-tree"
             label={(r) => hexPage(v.pageTree!.nodes.cols.lo[r]!)}
             selected={(r) => !!fp && overlaps(fp.gpa, v.pageTree!.nodes.cols.lo[r]!, 1)}
+            pinned={(r) => !!pinnedFp && overlaps(pinnedFp.gpa, v.pageTree!.nodes.cols.lo[r]!, 1)}
             onHover={(r) =>
               r === null
                 ? useSelection.getState().set({ hover: null })
