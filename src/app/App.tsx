@@ -59,7 +59,8 @@ export function App() {
         if (presets[0]) await openPreset(presets[0].id);
         if (why) useAppStore.getState().set({ message: why });
       }
-      stopAutosave = startAutosave();
+      // An embedded map shows someone else's link: the user's working scenario is not it.
+      if (!isEmbed(window.location.search)) stopAutosave = startAutosave();
     });
     const stopLinks = listenForLinks();
     return () => {
