@@ -10,6 +10,7 @@ import { exportMap } from './export-view';
 import { saveScenario } from './files';
 import { isPlaying, setPlaying } from './play';
 import { copyLink } from './share';
+import { scrollsSideways } from '../views/shared/useScrollStop';
 
 export interface Command {
   id: string;
@@ -141,6 +142,7 @@ export function useKeymap(allow: (c: Command) => boolean = EVERY_COMMAND): void 
       const typing =
         t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
       if (typing && e.key !== 'Escape') return;
+      if ((e.key === 'ArrowLeft' || e.key === 'ArrowRight') && scrollsSideways(t)) return;
       if (e.altKey) return;
       const key = keyOf(e);
       const cmd = COMMANDS.find((c) => c.keys.includes(key));

@@ -5,7 +5,7 @@ import type { Space } from '../../model/inspect/follow';
 import type { IovadView } from '../../model/inspect/state';
 import { activeSelection, useSelection } from '../../state/selection';
 import { useSession } from '../../state/session';
-import { overlaps, selectionFootprint, type PageRanges } from '../shared/footprint';
+import { overlaps, selectionFootprint, type Footprint } from '../shared/footprint';
 import { count, hexNum } from '../shared/format';
 import { TreeSvg } from '../shared/TreeSvg';
 
@@ -17,13 +17,14 @@ interface DomainProps {
   testid: string;
   /** The address space its pfns are pages of: the GPU's dma_addr, or the scenario's iova. */
   space: Space;
-  /** The selection's pages in that space. */
-  hl: PageRanges | null;
-  /** The pinned selection's pages in that space. */
-  pinnedHl: PageRanges | null;
+  /** Where the selection, and the pinned one, land. */
+  fp: Footprint | null;
+  pinnedFp: Footprint | null;
 }
 
-function Domain({ d, title, testid, space, hl, pinnedHl }: DomainProps) {
+function Domain({ d, title, testid, space, fp, pinnedFp }: DomainProps) {
+  const hl = fp?.[space] ?? null;
+  const pinnedHl = pinnedFp?.[space] ?? null;
   const r = d.ranges.cols;
   let top = d.dma32Pfn;
   for (let i = 0; i < d.ranges.length; i++) top = Math.max(top, r.hi[i]! + 1);
@@ -132,9 +133,18 @@ export function IovaView() {
   return (
     <div className="iova-view" data-testid="iova-view">
       <h2 className="panel-title">iova.c</h2>
-      {iovad && <Domain d={iovad} title="the scenario's iova domain" testid="iovad" space="iova" hl={fp?.iova ?? null} pinnedHl={pinnedFp?.iova ?? null} />}
+      {iovad && (
+        <Domain d={iovad} title="the scenario's iova domain" testid="iovad" space="iova" fp={fp} pinnedFp={pinnedFp} />
+      )}
       {gpu && (
-        <Domain d={gpu} title="the GPU's DMA domain (dma-iommu)" testid="gpu-iovad" space="dma" hl={fp?.dma ?? null} pinnedHl={pinnedFp?.dma ?? null} />
+        <Domain
+          d={gpu}
+          title="the GPU's DMA domain (dma-iommu)"
+          testid="gpu-iovad"
+          space="dma"
+          fp={fp}
+          pinnedFp={pinnedFp}
+        />
       )}
     </div>
   );

@@ -3,13 +3,16 @@
 // tree is a few hundred nodes at most here). Nodes overlapping the selection are highlighted.
 import { useLayoutEffect, useRef } from 'react';
 import type { TreeShape } from '../../model/inspect/tree';
+import { useScrollStop } from './useScrollStop';
 
 /** Nodes drawn at most: past this, the top levels. */
 const MAX_DRAWN = 127;
-/** A node's radius, and the height of a level (a node, its label and the edge down). */
+/** A node's radius, its column's width, a level's height; its label and its "+n" below its centre. */
 const NODE_R = 11;
+const NODE_W = 44;
 const LEVEL_H = 34;
-const LABELS_BELOW = 40;
+const LABEL_Y = 24;
+const MORE_Y = 36;
 
 export interface TreeSvgProps {
   tree: TreeShape;
@@ -27,7 +30,8 @@ export interface TreeSvgProps {
 export function TreeSvg({ tree, label, title, selected, pinned, changed, onHover, onPick, testid }: TreeSvgProps) {
   const t = tree.nodes;
   const scroller = useRef<HTMLDivElement>(null);
-  const centred = useRef<string | null>(null);
+  const shown = useRef<string | null>(null);
+  useScrollStop(scroller, tree.size > 0);
   // Keep whole levels while they fit.
   let depthLimit = 0;
   let count = 0;
@@ -41,10 +45,9 @@ export function TreeSvg({ tree, label, title, selected, pinned, changed, onHover
   const rows: number[] = [];
   for (let i = 0; i < t.length; i++) if (t.cols.depth[i]! < depthLimit) rows.push(i);
   const colOf = new Map(rows.map((r, k) => [r, k]));
-  const W = 44;
-  const width = Math.max(1, rows.length) * W + 20;
+  const width = Math.max(1, rows.length) * NODE_W + 20;
   const height = depthLimit * LEVEL_H + 26;
-  const x = (r: number) => 10 + colOf.get(r)! * W + W / 2;
+  const x = (r: number) => 10 + colOf.get(r)! * NODE_W + NODE_W / 2;
   const y = (r: number) => 14 + t.cols.depth[r]! * LEVEL_H;
   // Children of the last drawn level that hang below the cut, counted in one pass over the nodes.
   const cutChildren = new Map<number, number>();
@@ -55,29 +58,31 @@ export function TreeSvg({ tree, label, title, selected, pinned, changed, onHover
     }
   const hiddenBelow = (r: number) =>
     t.cols.depth[r] === depthLimit - 1 ? t.cols.hidden[r]! + (cutChildren.get(r) ?? 0) : 0;
-  const isSelected = rows.map(selected);
   const root = rows.find((r) => t.cols.parent[r]! < 0);
   const kept = pinned ? rows.find(pinned) : undefined;
   const focus = kept ?? root;
   const focusAt = focus === undefined ? null : `${x(focus)} ${y(focus)}`;
-  // A tree larger than its card opens on its root and keeps the pinned node in view, instead of showing
-  // its top left corner; only when that node moves (never on hover, which would move nodes under the
-  // pointer), so the card can still be scrolled by hand. Across, the tree scrolls on its own; down, the
-  // first scroll container above it (the card) does, and only to a pinned node: the root is the top.
+  // A tree wider than its card opens on its root, not on its left edge, and brings the pinned node into
+  // view when it is out of it. Only when that node moves, so the tree can still be scrolled by hand; and
+  // never for the hovered node, which would move nodes under the pointer. Down, the first scroll box above
+  // the tree (its card) scrolls, and only for a pinned node: the root is at the top.
   useLayoutEffect(() => {
     const el = scroller.current;
-    if (!el || focus === undefined || centred.current === focusAt) return;
-    centred.current = focusAt;
-    if (el.scrollWidth > el.clientWidth) el.scrollLeft = x(focus) - el.clientWidth / 2;
+    if (!el || focus === undefined || shown.current === focusAt) return;
+    shown.current = focusAt;
+    const fx = x(focus);
+    const outside = fx - NODE_W / 2 < el.scrollLeft || fx + NODE_W / 2 > el.scrollLeft + el.clientWidth;
+    if (el.scrollWidth > el.clientWidth && (kept === undefined || outside))
+      el.scrollTo({ left: fx - el.clientWidth / 2 });
+    if (kept === undefined) return;
     let box = el.parentElement;
-    while (box && !/auto|scroll/.test(getComputedStyle(box).overflowY)) box = box.parentElement;
-    if (kept === undefined || !box || box.scrollHeight <= box.clientHeight) return;
-    // The node, its label and the "+n" below it.
+    while (box && !/auto|scroll|overlay/.test(getComputedStyle(box).overflowY)) box = box.parentElement;
+    if (!box || box.scrollHeight <= box.clientHeight) return;
     const top = el.getBoundingClientRect().top + y(focus) - NODE_R - 4;
-    const bottom = top + NODE_R + 4 + LABELS_BELOW;
+    const bottom = el.getBoundingClientRect().top + y(focus) + MORE_Y + 4;
     const view = box.getBoundingClientRect();
-    if (top < view.top) box.scrollTop -= view.top - top;
-    else if (bottom > view.bottom) box.scrollTop += bottom - view.bottom;
+    if (top < view.top) box.scrollBy({ top: top - view.top });
+    else if (bottom > view.bottom) box.scrollBy({ top: bottom - view.bottom });
   });
   if (tree.size === 0) return <p className="muted">empty</p>;
   return (
@@ -93,7 +98,7 @@ export function TreeSvg({ tree, label, title, selected, pinned, changed, onHover
           ) : null;
         })}
         {rows.map((r, k) => {
-          const sel = isSelected[k];
+          const sel = selected(r);
           const ch = changed?.(r) ?? null;
           const below = hiddenBelow(r);
           return (
@@ -105,15 +110,16 @@ export function TreeSvg({ tree, label, title, selected, pinned, changed, onHover
               onPointerLeave={() => onHover(null)}
               onClick={() => onPick(r)}
               data-selected={sel ? 'true' : undefined}
+              data-root={r === root ? 'true' : undefined}
               data-testid={`${testid}-node`}
             >
               <title>{label(r)}</title>
               <circle r={NODE_R} />
-              <text y={24} textAnchor="middle" className="node-label">
+              <text y={LABEL_Y} textAnchor="middle" className="node-label">
                 {label(r).split(' ')[0]}
               </text>
               {below > 0 && (
-                <text y={36} textAnchor="middle" className="node-more">
+                <text y={MORE_Y} textAnchor="middle" className="node-more">
                   +{below}
                 </text>
               )}
