@@ -52,15 +52,16 @@ export function App() {
     void loadPresetList().then(async (presets) => {
       // A link in the address wins; without one, the working scenario of the last visit comes back.
       const hash = window.location.hash;
-      const opened = isLink(hash) ? await openLink(hash) : await openSaved();
+      // An embedded map shows someone else's link: the user's working scenario is neither shown nor saved.
+      const embed = isEmbed(window.location.search);
+      const opened = isLink(hash) ? await openLink(hash) : !embed && (await openSaved());
       if (!opened) {
         // Why a link did not open stays on screen over the preset that opens instead.
         const why = isLink(hash) ? useAppStore.getState().message : null;
         if (presets[0]) await openPreset(presets[0].id);
         if (why) useAppStore.getState().set({ message: why });
       }
-      // An embedded map shows someone else's link: the user's working scenario is not it.
-      if (!isEmbed(window.location.search)) stopAutosave = startAutosave();
+      if (!embed) stopAutosave = startAutosave();
     });
     const stopLinks = listenForLinks();
     return () => {
@@ -153,8 +154,8 @@ function FullApp({ message, tab }: { message: string | null; tab: 'map' | 'compa
                   </Panel>
                   <Separator className="sep-h" />
                   <Panel minSize="15" className="col">
-                    {/* Focusable so the keyboard can scroll it, and each card (what does not fit scrolls inside its
-                        card): the structures hold few controls of their own. */}
+                    {/* Focusable, like each card, so the keyboard can scroll what does not fit (axe:
+                        scrollable-region-focusable): the structures hold few controls of their own. */}
                     <div className="structures scroll-panel" tabIndex={0} role="region" aria-label="Kernel structures">
                       <section className="card" tabIndex={0} aria-label="IOMMU page table">
                         <PageTableView />
