@@ -36,7 +36,8 @@ export function HelpSheet() {
           </section>
         ))}
         <p className="muted small">
-          In the translation map: drag to pan, wheel to zoom the lane under the pointer, double-click to fit it.
+          In the translation map: drag to pan, wheel to zoom the lane under the pointer, double-click to fit it. A tree
+          wider than its card is a tab stop: there ← → scroll it instead of stepping.
         </p>
         <button type="button" onClick={() => useView.getState().set({ help: false })} autoFocus>
           Close
