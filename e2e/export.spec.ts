@@ -47,6 +47,20 @@ test('the map saves as an SVG and a PNG that open, titled with the scenario and 
   }, text);
   expect(svgSize[0]).toBe(parsed.width);
   expect(svgSize[1]).toBeGreaterThan(150);
+  // Every axis label ends inside the picture: a label cut at the edge would read as another address.
+  const labelEnds = await page.evaluate((t) => {
+    const host = document.createElement('div');
+    host.innerHTML = t.replace(/^<\?xml[^>]*>/, '');
+    document.body.append(host);
+    const svgEl = host.querySelector('svg')!;
+    const right = svgEl.getBoundingClientRect().right;
+    const labels = [...svgEl.querySelectorAll('text')].filter((e) => e.textContent?.startsWith('0x'));
+    const overflow = labels.map((e) => e.getBoundingClientRect().right - right).filter((d) => d > 0.5);
+    host.remove();
+    return { labels: labels.length, overflow };
+  }, text);
+  expect(labelEnds.labels).toBeGreaterThan(6);
+  expect(labelEnds.overflow).toEqual([]);
 
   const png = await saved(page, 'Save map as PNG');
   expect(png.name).toBe('vt-d-basics-superpages-follow-alignment-step-3.png');

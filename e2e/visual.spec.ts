@@ -17,6 +17,7 @@ const SHOTS: Array<{ preset: string; views: Array<[string, string]> }> = [
   {
     preset: 'vtd-basics',
     views: [
+      ['map', 'section[aria-label="Translation map"]'],
       ['pagetable', 'section[aria-label="IOMMU page table"]'],
       ['steps', '.steps-panel'],
     ],

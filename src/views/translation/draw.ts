@@ -315,6 +315,9 @@ function drawBands(
   flushStub();
 }
 
+/** JetBrains Mono's advance at 10px (0.6 em): known, so the SVG export needs no measureText. */
+const MONO_10PX_ADVANCE = 6;
+
 function axis(ctx: Ctx, p: Palette, v: Viewport, width: number, y: number): void {
   const [lo, hi] = visiblePages(v, width);
   // Ticks at a power-of-two byte step that leaves at least 110 pixels between labels.
@@ -331,7 +334,9 @@ function axis(ctx: Ctx, p: Palette, v: Viewport, width: number, y: number): void
     ctx.moveTo(x, y);
     ctx.lineTo(x, y + 3);
     ctx.stroke();
-    ctx.fillText(formatAddr(page), x + 2, y + 2);
+    const label = formatAddr(page);
+    // A label cut by the lane's right edge reads as a different address; the tick alone stays.
+    if (x + 2 + label.length * MONO_10PX_ADVANCE <= width) ctx.fillText(label, x + 2, y + 2);
   }
 }
 
@@ -534,7 +539,9 @@ export function drawScene(ctx: Ctx, sc: Scene): Drawn {
 
   if (sc.chain) chainMarks = drawChain(ctx, p, sc, view);
 
-  // ---- axes under each address lane ----
-  for (const lane of sc.lanes) if (lane.level === undefined) axis(ctx, p, view[lane.space], w, lane.top + lane.height);
+  // ---- axes under each address lane (the iova lane's under its page-table rows, not over them) ----
+  for (const lane of sc.lanes)
+    if (lane.level === undefined)
+      axis(ctx, p, view[lane.space], w, lane.id === 'iova' ? ptBottom : lane.top + lane.height);
   return { highlighted, chainMarks };
 }
