@@ -12,6 +12,7 @@ import { diffStates, type Changes } from '../model/inspect/diff';
 import { follow, type Chain, type Space } from '../model/inspect/follow';
 import { inspectSince, type Edits } from '../model/inspect/patch';
 import { inspect, type StepState } from '../model/inspect/state';
+import { giveTablesBack } from '../model/lib/scratch';
 import { copyTables, emptyTable } from '../model/lib/table';
 import { CASE_SCHEMA, fileSchema } from '../model/scenario/schema';
 import { narrate, type StepInputLike } from '../narrate/narrate';
@@ -256,6 +257,9 @@ export class Session {
     const patched = from && touched ? inspectSince(sim, from.state, touched, { inPlace: true }) : null;
     const state = patched?.state ?? inspect(sim, reuse);
     const changes = from ? diffStates(from.state, state, patched?.hint) : null;
+    // The big tables of the state before that the new one does not share are garbage now: their memory
+    // serves the next reading (fresh memory is what reading a 1 TiB guest's state costs most).
+    if (from) giveTablesBack([from.state.iommu?.runs, from.state.hostPins, from.state.dmas, from.state.pins], state);
     this.frames = state.frames;
     this.shown = { at, state };
     const patches: Edits = onPage && patched ? patched.edits : { runs: null, hostPins: null };

@@ -4,6 +4,7 @@
 // Extents, not pages: a 1 TiB guest on 2 MiB pages is half a million runs, swept in sorted typed arrays.
 
 import { sortIntegers, sortPairs } from '../lib/radix';
+import { giveF64, keptCopy, takeF64 } from '../lib/scratch';
 import { firstEndingAfter } from '../lib/search';
 import type { Table } from '../lib/table';
 import { DMA_IOMMU_MAPPED, dmaColumns } from '../vfio/dma';
@@ -14,23 +15,28 @@ export interface PinExtents {
   length: number;
   pfn: Float64Array;
   npages: Float64Array;
-  pins: Uint32Array;
+  pins: Float64Array;
 }
 
-/** A growable list of numbers in a Float64Array, so it can be sorted natively. */
+/** A growable list of numbers in a Float64Array (from the scratch list), so it can be sorted natively. */
 class Numbers {
-  data = new Float64Array(1024);
+  data = takeF64(1024);
   length = 0;
   push(v: number): void {
     if (this.length === this.data.length) {
-      const bigger = new Float64Array(this.data.length * 2);
+      const bigger = takeF64(this.data.length * 2);
       bigger.set(this.data);
+      giveF64(this.data);
       this.data = bigger;
     }
     this.data[this.length++] = v;
   }
   view(): Float64Array {
     return this.data.subarray(0, this.length);
+  }
+  /** The buffer goes back to the scratch list: the list is not used after. */
+  done(): void {
+    giveF64(this.data);
   }
 }
 
@@ -111,14 +117,15 @@ export function hostPinExtents(
   const len = lengths.view();
   sortPairs(s, len);
   // Runs that do not overlap (every frame pinned once, the usual case) end in the order they start.
-  const e = new Float64Array(s.length);
+  const ends = takeF64(s.length);
+  const e = ends.subarray(0, s.length);
   let disjoint = true;
   for (let k = 0; k < s.length; k++) {
     e[k] = s[k]! + len[k]!;
     if (k + 1 < s.length && e[k]! > s[k + 1]!) disjoint = false;
   }
   if (!disjoint) sortIntegers(e);
-  const out = { pfn: new Numbers(), npages: new Numbers(), pins: [] as number[] };
+  const out = { pfn: new Numbers(), npages: new Numbers(), pins: new Numbers() };
   let pins = 0;
   let at = 0;
   let i = 0;
@@ -129,7 +136,7 @@ export function hostPinExtents(
     const pfn = isEnd ? e[j++]! : s[i++]!;
     if (pins > 0 && pfn > at) {
       const k = out.pins.length - 1;
-      if (k >= 0 && out.pfn.data[k]! + out.npages.data[k]! === at && out.pins[k] === pins)
+      if (k >= 0 && out.pfn.data[k]! + out.npages.data[k]! === at && out.pins.data[k] === pins)
         out.npages.data[k]! += pfn - at;
       else {
         out.pfn.push(at);
@@ -141,12 +148,15 @@ export function hostPinExtents(
     at = pfn;
   }
   const n = out.pins.length;
-  return {
+  const extents = {
     length: n,
-    pfn: out.pfn.data.slice(0, n),
-    npages: out.npages.data.slice(0, n),
-    pins: Uint32Array.from(out.pins),
+    pfn: keptCopy(out.pfn.data, n),
+    npages: keptCopy(out.npages.data, n),
+    pins: keptCopy(out.pins.data, n),
   };
+  for (const list of [starts, lengths, out.pfn, out.npages, out.pins]) list.done();
+  giveF64(ends);
+  return extents;
 }
 
 export function hostPinTotals(iommu: VfioIommu): { pages: number; pins: number } {

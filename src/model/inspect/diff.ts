@@ -4,6 +4,7 @@
 // sorted runs, so a 1 TiB MAP_DMA's half a million runs cost one pass. No kernel analogue.
 
 import { sortPairs } from '../lib/radix';
+import { giveF64, keptCopy, takeF64 } from '../lib/scratch';
 import { TableBuilder, type Table } from '../lib/table';
 import type { RunTable } from './runs';
 import type { StepState } from './state';
@@ -54,8 +55,8 @@ function same(a: Segments, i: number, b: Segments, j: number): boolean {
 
 /** Every run of s, as one kind of change (runs that touch or overlap merged). */
 function all(s: Segments, kind: number): Ranges {
-  const lo = new Float64Array(s.length);
-  const pages = new Float64Array(s.length);
+  const lo = takeF64(s.length);
+  const pages = takeF64(s.length);
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     // vaddr ranges may overlap: their union.
@@ -66,7 +67,19 @@ function all(s: Segments, kind: number): Ranges {
       pages[n++] = s.pages[i]!;
     }
   }
-  return { length: n, cols: { lo: lo.slice(0, n), pages: pages.slice(0, n), kind: new Float64Array(n).fill(kind) } };
+  const out = {
+    length: n,
+    cols: {
+      lo: keptCopy(lo, n),
+      pages: keptCopy(pages, n),
+      kind: takeF64(n, n + (n >> 4))
+        .subarray(0, n)
+        .fill(kind),
+    },
+  };
+  giveF64(lo);
+  giveF64(pages);
+  return out;
 }
 
 /** The ranges where a and b differ, merged, in address order. */
@@ -150,9 +163,9 @@ export function union(...all: Ranges[]): Ranges {
   // sorted. Edges at one address may come in any order, as nothing is written until the address moves on.
   let n = 0;
   for (const p of parts) n += 2 * p.length;
-  const pos = new Float64Array(n);
+  const pos = takeF64(n);
   /** kind × 2, + 1 where a range starts. */
-  const code = new Float64Array(n);
+  const code = takeF64(n);
   const next = parts.map(() => 0);
   const edge = (p: Ranges, e: number) => p.cols.lo[e >> 1]! + (e & 1 ? p.cols.pages[e >> 1]! : 0);
   for (let e = 0; e < n; e++) {
@@ -188,6 +201,8 @@ export function union(...all: Ranges[]): Ranges {
     const c = code[k]!;
     open[c >> 1]! += c & 1 ? 1 : -1;
   }
+  giveF64(pos);
+  giveF64(code);
   return out.build();
 }
 

@@ -5,6 +5,7 @@
 
 import { levelPages } from '../iommu/vtd/pte';
 import type { VtdPageTable } from '../iommu/vtd/table';
+import { giveF64, keptCopy, takeF64 } from '../lib/scratch';
 import type { Table } from '../lib/table';
 
 export type RunKey = 'iova' | 'pfn' | 'pages' | 'level' | 'bits';
@@ -18,12 +19,16 @@ export class RunWriter {
   bits: Float64Array;
   length = 0;
 
+  /** Rows the columns hold (each column may be longer: they come from the scratch list). */
+  private cap: number;
+
   constructor(capacity = 1024) {
-    this.iova = new Float64Array(capacity);
-    this.pfn = new Float64Array(capacity);
-    this.pages = new Float64Array(capacity);
-    this.level = new Float64Array(capacity);
-    this.bits = new Float64Array(capacity);
+    this.iova = takeF64(capacity);
+    this.pfn = takeF64(capacity);
+    this.pages = takeF64(capacity);
+    this.level = takeF64(capacity);
+    this.bits = takeF64(capacity);
+    this.cap = this.shortest();
   }
 
   /** Appends a run, or grows the last one when the new one continues it. */
@@ -62,26 +67,36 @@ export class RunWriter {
 
   build(): RunTable {
     const n = this.length;
-    // Views on the arrays when little of them is unused (a patched table is sized to fit): no copy.
-    const cut = n >= this.iova.length - (this.iova.length >> 4) ? 'subarray' : 'slice';
-    return {
+    const cols = [this.iova, this.pfn, this.pages, this.level, this.bits];
+    // Views on the arrays when little of them is unused (a patched table is sized to fit): no copy, and the
+    // arrays are the table's from now on. Otherwise copies, and the arrays go back to the scratch list.
+    const view = cols.every((c) => n >= c.length - (c.length >> 4));
+    const cut = (c: Float64Array) => (view ? c.subarray(0, n) : keptCopy(c, n));
+    const table = {
       length: n,
       cols: {
-        iova: this.iova[cut](0, n),
-        pfn: this.pfn[cut](0, n),
-        pages: this.pages[cut](0, n),
-        level: this.level[cut](0, n),
-        bits: this.bits[cut](0, n),
+        iova: cut(this.iova),
+        pfn: cut(this.pfn),
+        pages: cut(this.pages),
+        level: cut(this.level),
+        bits: cut(this.bits),
       },
     };
+    if (!view) for (const c of cols) giveF64(c);
+    return table;
+  }
+
+  private shortest(): number {
+    return Math.min(this.iova.length, this.pfn.length, this.pages.length, this.level.length, this.bits.length);
   }
 
   private reserve(n: number): void {
-    if (n <= this.iova.length) return;
-    const cap = Math.max(n, this.iova.length * 2);
+    if (n <= this.cap) return;
+    const cap = Math.max(n, this.cap * 2);
     const grow = (a: Float64Array) => {
-      const b = new Float64Array(cap);
+      const b = takeF64(cap);
       b.set(a.subarray(0, this.length));
+      giveF64(a);
       return b;
     };
     this.iova = grow(this.iova);
@@ -89,5 +104,6 @@ export class RunWriter {
     this.pages = grow(this.pages);
     this.level = grow(this.level);
     this.bits = grow(this.bits);
+    this.cap = this.shortest();
   }
 }

@@ -134,7 +134,9 @@ export function pageTableView(d: IommuDomain, runs: RunTable = readAllRuns(d)): 
 }
 
 function readAllRuns(d: IommuDomain): RunTable {
-  const w = new RunWriter();
+  // Sized for a run per leaf (up to 2^21 leaves): no chain of ever longer copies while reading.
+  const c = d.leafCounts();
+  const w = new RunWriter(Math.max(1024, Math.min(1 << 21, c['4K'] + c['2M'] + c['1G'])));
   w.read(d.table);
   return w.build();
 }
@@ -365,7 +367,7 @@ function readHostPins(iommu: Sim['iommu'], pt: PageTableView | null, dmas: StepS
       : undefined,
     dmas,
   );
-  return { length: x.length, cols: { pfn: x.pfn, pages: x.npages, pins: Float64Array.from(x.pins) } };
+  return { length: x.length, cols: { pfn: x.pfn, pages: x.npages, pins: x.pins } };
 }
 
 /** A state with nothing in it (before a scenario is loaded). */

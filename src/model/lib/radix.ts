@@ -2,6 +2,8 @@
 // the array at most, where Float64Array.prototype.sort takes several times as long on half a million
 // frames (the host frames a 1 TiB guest pins, sorted on every step the page shows). No kernel analogue.
 
+import { giveF64, takeF64 } from './scratch';
+
 const DIGIT = 0x10000;
 
 /** True when every value is a safe non-negative integer; also the largest. */
@@ -33,9 +35,9 @@ function passes(
   const n = keys.length;
   if (max < 0x100000000) return passes32(keys, vals, max);
   let src: Float64Array = keys;
-  let dst: Float64Array = new Float64Array(n);
+  let dst: Float64Array = takeF64(n).subarray(0, n);
   let vsrc: Float64Array | null = vals;
-  let vdst: Float64Array | null = vals ? new Float64Array(n) : null;
+  let vdst: Float64Array | null = vals ? takeF64(n).subarray(0, n) : null;
   const counts = new Uint32Array(DIGIT);
   for (let d = 0; d < 4 && max >= 2 ** (16 * d); d++) {
     counts.fill(0);
@@ -74,7 +76,10 @@ function passes32(
   // multiples of 512 above a base, so two passes do what three did.
   let min = max;
   for (let i = 0; i < n; i++) if (keys[i]! < min) min = keys[i]!;
-  let k0 = new Uint32Array(n);
+  // Index and key columns in scratch memory, two 32-bit values per double.
+  const scratch = [0, 1, 2, 3].map(() => takeF64((n + 1) >> 1));
+  const u32 = (k: number) => new Uint32Array(scratch[k]!.buffer, 0, n);
+  let k0 = u32(0);
   let any = 0;
   for (let i = 0; i < n; i++) any |= k0[i] = keys[i]! - min;
   const shared = any === 0 ? 0 : 31 - Math.clz32(any & -any);
@@ -83,9 +88,9 @@ function passes32(
   const count = Math.ceil(bits / 11);
   const width = Math.ceil(bits / count);
   const mask = 2 ** width - 1;
-  let k1 = new Uint32Array(n);
-  let i0 = new Uint32Array(n);
-  let i1 = new Uint32Array(n);
+  let k1 = u32(1);
+  let i0 = u32(2);
+  let i1 = u32(3);
   for (let i = 0; i < n; i++) i0[i] = i;
   const counts = new Uint32Array(mask + 1);
   for (let p = 0; p < count; p++) {
@@ -102,13 +107,14 @@ function passes32(
     [k0, k1] = [k1, k0];
     [i0, i1] = [i1, i0];
   }
-  const outKeys = new Float64Array(n);
+  const outKeys = takeF64(n).subarray(0, n);
   for (let i = 0; i < n; i++) outKeys[i] = keys[i0[i]!]!;
   let outVals: Float64Array | null = null;
   if (vals) {
-    outVals = new Float64Array(n);
+    outVals = takeF64(n).subarray(0, n);
     for (let i = 0; i < n; i++) outVals[i] = vals[i0[i]!]!;
   }
+  for (const b of scratch) giveF64(b);
   return { keys: outKeys, vals: outVals };
 }
 
@@ -127,7 +133,10 @@ export function sortIntegers(a: Float64Array): Float64Array {
   const { ok, max } = integers(a);
   if (!ok) return a.sort();
   const out = passes(a, null, max).keys;
-  if (out !== a) a.set(out);
+  if (out !== a) {
+    a.set(out);
+    giveBack(out);
+  }
   return a;
 }
 
@@ -150,5 +159,12 @@ export function sortPairs(keys: Float64Array, vals: Float64Array): void {
   if (out.keys !== keys) {
     keys.set(out.keys);
     vals.set(out.vals!);
+    giveBack(out.keys);
+    giveBack(out.vals!);
   }
+}
+
+/** A result array of passes (a view on a scratch array) goes back to the scratch list once copied. */
+function giveBack(a: Float64Array): void {
+  giveF64(new Float64Array(a.buffer));
 }

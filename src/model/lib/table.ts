@@ -2,13 +2,17 @@
 // the views. A 1 TiB guest's half a million page-table runs are five arrays, moved to the page in a
 // worker message's transfer list, not half a million objects cloned. No kernel analogue.
 
+import { giveF64, keptCopy, takeF64 } from './scratch';
+
 export interface Table<K extends string> {
   length: number;
   cols: Record<K, Float64Array>;
 }
 
 export class TableBuilder<K extends string> {
+  /** Columns taken from the scratch list (lengths may differ: `cap` is the shortest). */
   private data: Float64Array[];
+  private cap: number;
   private readonly column = {} as Record<K, number>;
   length = 0;
 
@@ -16,19 +20,14 @@ export class TableBuilder<K extends string> {
     readonly keys: readonly K[],
     capacity = 64,
   ) {
-    this.data = keys.map(() => new Float64Array(capacity));
+    this.data = keys.map(() => takeF64(capacity));
+    this.cap = Math.min(...this.data.map((d) => d.length));
     keys.forEach((k, i) => (this.column[k] = i));
   }
 
   /** Appends one row: values in the order of `keys`. */
   push(...values: number[]): void {
-    if (this.length === this.data[0]!.length) {
-      this.data = this.data.map((d) => {
-        const bigger = new Float64Array(d.length * 2);
-        bigger.set(d);
-        return bigger;
-      });
-    }
+    if (this.length === this.cap) this.grow();
     for (let c = 0; c < this.data.length; c++) this.data[c]![this.length] = values[c]!;
     this.length++;
   }
@@ -43,10 +42,24 @@ export class TableBuilder<K extends string> {
     this.data[this.column[key]]![this.length - 1] = v;
   }
 
+  /** The rows pushed, in arrays of their own; the builder's buffers go back to the scratch list. */
   build(): Table<K> {
     const cols = {} as Record<K, Float64Array>;
-    this.keys.forEach((k, c) => (cols[k] = this.data[c]!.slice(0, this.length)));
+    this.keys.forEach((k, c) => (cols[k] = keptCopy(this.data[c]!, this.length)));
+    for (const d of this.data) giveF64(d);
+    this.data = [];
+    this.cap = -1;
     return { length: this.length, cols };
+  }
+
+  private grow(): void {
+    this.data = this.data.map((d) => {
+      const bigger = takeF64(this.cap * 2);
+      bigger.set(d.subarray(0, this.length));
+      giveF64(d);
+      return bigger;
+    });
+    this.cap = Math.min(...this.data.map((d) => d.length));
   }
 }
 
@@ -67,6 +80,7 @@ export function buffersOf(v: unknown, out: Set<ArrayBuffer> = new Set()): ArrayB
 /** A copy of v whose typed arrays are copies too (what a reply keeps after moving the originals away). */
 export function copyTables<T>(v: T): T {
   if (!v || typeof v !== 'object') return v;
+  if (v instanceof Float64Array) return keptCopy(v) as unknown as T;
   if (ArrayBuffer.isView(v)) return (v as unknown as Float64Array).slice() as unknown as T;
   if (Array.isArray(v)) return v.map(copyTables) as T;
   const out: Record<string, unknown> = {};

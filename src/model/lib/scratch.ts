@@ -1,0 +1,82 @@
+// Float64Arrays reused for the buffers that grow while a state is read or compared (builders, a sweep's
+// temporaries), so that reading the next state takes memory the last one gave back. Fresh typed-array
+// memory is what reading a state costs most in a browser: Chromium hands each new ArrayBuffer fresh
+// zeroed pages, and measured on our 2-vCPU CI VM a new 128 KiB Float64Array costs ~0.4 ms in a worker
+// against ~0.03 ms in Node; a jump among 10,000 mappings made ~5 MB of them. No kernel analogue.
+
+/** Free arrays, shortest first. */
+const free: Float64Array[] = [];
+let freeBytes = 0;
+/** What the free list may hold: the big tables of a 1 TiB guest's state (half a million runs) and its sweeps. */
+const LIMIT_BYTES = 128 << 20;
+/** Arrays smaller than this cost little to make and are not kept. */
+const MIN_BYTES = 8 << 10;
+
+/**
+ * A Float64Array of at least n elements, taken from the free list when one fits (not longer than
+ * `longest`: about four times n for a buffer that grows, a little over n for one kept), else new. Its
+ * contents are whatever they were: the caller writes before it reads.
+ */
+export function takeF64(n: number, longest = 4 * n + 1024): Float64Array {
+  for (let i = 0; i < free.length; i++) {
+    const a = free[i]!;
+    if (a.length < n) continue;
+    if (a.length > longest) break;
+    free.splice(i, 1);
+    freeBytes -= a.byteLength;
+    return a;
+  }
+  return new Float64Array(n);
+}
+
+/**
+ * The first n elements of a, in an array of their own that is kept (a table's column): from the free list
+ * when one at most a sixteenth too long is there, as a view of its first n elements.
+ */
+export function keptCopy(a: Float64Array, n = a.length): Float64Array {
+  const out = takeF64(n, n + (n >> 4)).subarray(0, n);
+  out.set(a.subarray(0, n));
+  return out;
+}
+
+/** Gives back an array from takeF64 that nothing refers to any more (its contents were copied out). */
+export function giveF64(a: Float64Array): void {
+  if (a.byteLength < MIN_BYTES || a.byteLength !== a.buffer.byteLength) return;
+  // Given twice, one array would be handed to two builders.
+  if (freeBytes + a.byteLength > LIMIT_BYTES || free.includes(a)) return;
+  let i = free.length;
+  while (i > 0 && free[i - 1]!.length > a.length) i--;
+  free.splice(i, 0, a);
+  freeBytes += a.byteLength;
+}
+
+/**
+ * Gives back the columns of tables that are garbage now, except those whose buffer something under `kept`
+ * still uses (a table an edit changed in place lives on in the new state).
+ */
+export function giveTablesBack(
+  old: ReadonlyArray<{ cols: Record<string, Float64Array> } | null | undefined>,
+  kept: unknown,
+): void {
+  const inUse = new Set<ArrayBufferLike>();
+  walkF64(kept, (a) => inUse.add(a.buffer));
+  for (const t of old)
+    for (const a of Object.values(t?.cols ?? {}))
+      if (!inUse.has(a.buffer) && a.byteOffset === 0) {
+        inUse.add(a.buffer);
+        giveF64(new Float64Array(a.buffer));
+      }
+}
+
+function walkF64(v: unknown, f: (a: Float64Array) => void): void {
+  if (!v || typeof v !== 'object') return;
+  if (v instanceof Float64Array) f(v);
+  else if (ArrayBuffer.isView(v)) return;
+  else if (Array.isArray(v)) for (const x of v) walkF64(x, f);
+  else for (const x of Object.values(v)) walkF64(x, f);
+}
+
+/** Bytes held by the free list (tests). */
+export function scratchBytes(): number {
+  return freeBytes;
+}
