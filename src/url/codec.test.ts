@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { readFileSync } from 'node:fs';
-import { deflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { MODEL_VERSION } from '../model/version';
 import { decodeLink, encodeLink, LINK_FORMAT, MAX_UNPACKED_BYTES, type LinkState } from './codec';
@@ -33,6 +33,25 @@ describe('share links', () => {
     expect(/^#s=\d+\.[A-Za-z0-9_-]+$/.test(link)).toBe(true);
     const back = await decodeLink(link);
     expect(back).toEqual({ ok: true, state: JSON.parse(JSON.stringify(s)) });
+  });
+
+  it('one document linked at two steps: each link holds the whole text of its state', async () => {
+    const doc = preset('vtd-basics.json');
+    for (const step of [3, 7]) {
+      const s: LinkState = {
+        doc,
+        caseId: null,
+        step,
+        selection: null,
+        follow: null,
+        tab: 'map',
+        kernel: null,
+        model: MODEL_VERSION,
+      };
+      const link = await encodeLink(s);
+      const text = inflateRawSync(Buffer.from(link.slice(link.indexOf('.') + 1), 'base64url')).toString();
+      expect(text).toBe(JSON.stringify({ doc, step, tab: 'map', model: MODEL_VERSION }));
+    }
   });
 
   it('a preset with its step and selection fits a short link', async () => {

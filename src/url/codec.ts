@@ -76,9 +76,22 @@ async function pipe(
   return out;
 }
 
+/**
+ * The scenario's JSON, once per document object: the page writes a link (autosave) after every step it
+ * moves to, and a 10,000-step scenario takes milliseconds to write out, while only the step changed.
+ * Documents are never changed in place: an edit makes a new one (app/actions.ts).
+ */
+const docJson = new WeakMap<object, string>();
+
 export async function encodeLink(state: LinkState): Promise<string> {
-  const json = JSON.stringify({
-    doc: state.doc,
+  const key = typeof state.doc === 'object' && state.doc !== null ? state.doc : null;
+  let doc = key ? docJson.get(key) : undefined;
+  if (doc === undefined) {
+    doc = JSON.stringify(state.doc);
+    if (key) docJson.set(key, doc);
+  }
+  // The same text as JSON.stringify of the whole object, doc first.
+  const rest = JSON.stringify({
     case: state.caseId ?? undefined,
     step: state.step,
     sel: state.selection ?? undefined,
@@ -87,6 +100,7 @@ export async function encodeLink(state: LinkState): Promise<string> {
     kernel: state.kernel ?? undefined,
     model: state.model,
   });
+  const json = `{"doc":${doc},${rest.slice(1)}`;
   const packed = await pipe(new TextEncoder().encode(json), new CompressionStream('deflate-raw'), Infinity);
   return `#s=${LINK_FORMAT}.${base64url(packed)}`;
 }

@@ -396,7 +396,7 @@ export class Session {
       this.spares.delete(base);
       at = base;
     }
-    for (; at < n; at++) executeStep(sim, this.prepared!.steps[at]!, at, this.refs);
+    for (; at < n; at++) executeStep(sim, this.prepared!.steps[at]!, at, this.refs, true);
     this.current = sim;
     this.currentAt = n;
     return sim;

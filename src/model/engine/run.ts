@@ -240,9 +240,11 @@ export function executeStep(
   s: CaseInput['steps'][number],
   index: number,
   refs: ReadonlyArray<Record<string, unknown>>,
+  /** The step ran before and runs again only for the state it leaves (its result is not kept). */
+  replay = false,
 ): StepOutcome {
   const def = opDef(s.op)!;
-  const trace = sim.iommu.beginStep();
+  const trace = sim.iommu.beginStep(replay);
   try {
     const args = def.args.parse(
       replaceRefs(s.args, (ref) => {

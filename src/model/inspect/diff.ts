@@ -4,7 +4,7 @@
 // sorted runs, so a 1 TiB MAP_DMA's half a million runs cost one pass. No kernel analogue.
 
 import { sortPairs } from '../lib/radix';
-import { giveF64, keptCopy, takeF64 } from '../lib/scratch';
+import { giveF64, keptArray, keptCopy, takeF64 } from '../lib/scratch';
 import { TableBuilder, type Table } from '../lib/table';
 import type { RunTable } from './runs';
 import type { StepState } from './state';
@@ -72,9 +72,7 @@ function all(s: Segments, kind: number): Ranges {
     cols: {
       lo: keptCopy(lo, n),
       pages: keptCopy(pages, n),
-      kind: takeF64(n, n + (n >> 4))
-        .subarray(0, n)
-        .fill(kind),
+      kind: keptArray(n).fill(kind),
     },
   };
   giveF64(lo);

@@ -8,7 +8,7 @@ const STRIDE = 5;
 
 export class ColumnLog<K extends string> {
   private readonly blocks: Float64Array[] = [];
-  private cur = new Float64Array(0);
+  private cur: Float64Array = new Float64Array(0);
   private off = 0;
   private n = 0;
 
@@ -55,8 +55,14 @@ export class ColumnLog<K extends string> {
 
   clear(): void {
     if (this.n === 0) return;
+    // A first block that never filled is written again from its start (a replay clears the log once per
+    // step, a workload once per access: new memory each time is what that would cost); full blocks go.
+    const first = this.blocks[0];
     this.blocks.length = 0;
-    this.cur = new Float64Array(0);
+    if (first && first.length < BLOCK_ROWS * STRIDE) {
+      this.blocks.push(first);
+      this.cur = first;
+    } else this.cur = new Float64Array(0);
     this.off = 0;
     this.n = 0;
   }

@@ -26,7 +26,7 @@ describe('scratch arrays', () => {
 
   it('keptCopy copies the first n elements into an array of its own', () => {
     const src = Float64Array.from({ length: 5000 }, (_, i) => i * 3);
-    const spare = new Float64Array(4200);
+    const spare = new Float64Array(4096);
     spare.fill(-1);
     giveF64(spare);
     const c = keptCopy(src, 4000);

@@ -8,16 +8,22 @@
 const free: Float64Array[] = [];
 let freeBytes = 0;
 /** What the free list may hold: the big tables of a 1 TiB guest's state (half a million runs) and its sweeps. */
-const LIMIT_BYTES = 128 << 20;
+const LIMIT_BYTES = 64 << 20;
 /** Arrays smaller than this cost little to make and are not kept. */
 const MIN_BYTES = 8 << 10;
 
+/** Arrays of 1,024 elements and more are made at lengths 1,024 · 2^(k/2): needs within √2 share one. */
+function sizeClass(n: number): number {
+  if (n <= 1024) return n;
+  return Math.max(n, Math.ceil(1024 * 2 ** (Math.ceil(2 * Math.log2(n / 1024)) / 2)));
+}
+
 /**
  * A Float64Array of at least n elements, taken from the free list when one fits (not longer than
- * `longest`: about four times n for a buffer that grows, a little over n for one kept), else new. Its
- * contents are whatever they were: the caller writes before it reads.
+ * `longest`: up to twice its size class for a buffer that grows), else new at its size class. Its contents
+ * are whatever they were: the caller writes before it reads.
  */
-export function takeF64(n: number, longest = 4 * n + 1024): Float64Array {
+export function takeF64(n: number, longest = 2 * sizeClass(n)): Float64Array {
   for (let i = 0; i < free.length; i++) {
     const a = free[i]!;
     if (a.length < n) continue;
@@ -26,17 +32,22 @@ export function takeF64(n: number, longest = 4 * n + 1024): Float64Array {
     freeBytes -= a.byteLength;
     return a;
   }
-  return new Float64Array(n);
+  return new Float64Array(sizeClass(n));
 }
 
 /**
- * The first n elements of a, in an array of their own that is kept (a table's column): from the free list
- * when one at most a sixteenth too long is there, as a view of its first n elements.
+ * The first n elements of a, in an array of their own that is kept (a table's column), as a view of the
+ * first n elements of one at most its size class long (under √2 times n).
  */
 export function keptCopy(a: Float64Array, n = a.length): Float64Array {
-  const out = takeF64(n, n + (n >> 4)).subarray(0, n);
+  const out = keptArray(n);
   out.set(a.subarray(0, n));
   return out;
+}
+
+/** n elements to be kept, as keptCopy places them; their contents are whatever they were. */
+export function keptArray(n: number): Float64Array {
+  return takeF64(n, sizeClass(n)).subarray(0, n);
 }
 
 /** Gives back an array from takeF64 that nothing refers to any more (its contents were copied out). */

@@ -140,6 +140,8 @@ export class VfioIommu {
   dirtyPageTracking = false;
   numNonPinnedGroups = 0;
   trace = new StepTrace();
+  /** The trace is one a replay made, which no step result refers to. */
+  private traceOfReplay = false;
   /** Domains are numbered in creation order so that logs name them stably. */
   nextDomainIndex = 0;
 
@@ -188,9 +190,16 @@ export class VfioIommu {
     return this.emulatedGroups.find((g) => g.spec.id === id);
   }
 
-  /** The step trace starts empty for every op. */
-  beginStep(): StepTrace {
-    this.trace = new StepTrace();
+  /**
+   * The step trace starts empty for every op. A replay (a step run again only for the state it leaves)
+   * empties the trace an earlier replayed step had instead of making one.
+   */
+  beginStep(replay = false): StepTrace {
+    if (replay && this.traceOfReplay) this.trace.clear();
+    else {
+      this.trace = new StepTrace();
+      this.traceOfReplay = replay;
+    }
     this.budget.reset();
     return this.trace;
   }
