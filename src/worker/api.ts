@@ -19,6 +19,8 @@ export const PAGE_LIST_LIMIT = 200;
 
 /** How long after answering a request the worker starts its idle work. */
 const IDLE_AFTER_MS = 40;
+/** How long one slice of idle work runs before requests that came meanwhile are answered. */
+const IDLE_SLICE_MS = 4;
 
 /** What the op panel needs to build a form: each op's kernel entry and its arguments as JSON Schema. */
 export interface OpForm {
@@ -29,17 +31,17 @@ export interface OpForm {
 
 export function createSimApi(progress?: () => void) {
   const session = new Session(progress);
-  // The session's idle work (spare copies of its checkpoints) runs one copy per task between requests, so
-  // a request waits for one copy at most. When none is queued, it starts a little after a request is
-  // answered, once the page has drawn the reply: the two share the machine's cores (measured: a jump's
-  // frame 3 ms sooner). Copies already under way (after a load) go on one after the other.
+  // The session's idle work (spare copies of its checkpoints) runs in slices of a few milliseconds between
+  // requests, so a request waits for one slice at most. When none is queued, it starts a little after a
+  // request is answered, once the page has drawn the reply: the two share the machine's cores (measured: a
+  // jump's frame 3 ms sooner). Copies already under way (after a load) go on slice after slice.
   let idleQueued = false;
   const whenIdle = (after = IDLE_AFTER_MS) => {
     if (idleQueued) return;
     idleQueued = true;
     setTimeout(() => {
       idleQueued = false;
-      if (session.prepareSpare()) whenIdle(0);
+      if (session.prepareSpare(performance.now() + IDLE_SLICE_MS)) whenIdle(0);
     }, after);
   };
   return {

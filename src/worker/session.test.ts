@@ -205,6 +205,9 @@ describe('a loaded session', () => {
     };
     const { s, stateAt } = pageSession();
     expect(s.load(ten).error).toBeNull();
+    // A slice past its deadline leaves the first spare half made: the seek to step 3 finishes it.
+    expect(s.prepareSpare(0, 1)).toBe(true);
+    expect(plain(stateAt(3))).toEqual(plain(fresh(ten, 0, 3)));
     let made = 0;
     while (s.prepareSpare()) made++;
     expect(made).toBeGreaterThan(0);

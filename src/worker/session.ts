@@ -4,7 +4,7 @@
 // checkpoints before the first changed step. Plain TypeScript: the worker only exposes it.
 
 import { WorkBudget } from '../model/budget';
-import { cloneSim } from '../model/engine/clone';
+import { cloneSim, SimCopy } from '../model/engine/clone';
 import { executeStep, prepareCase, refsOf, type PreparedCase } from '../model/engine/run';
 import type { Sim } from '../model/engine/sim';
 import type { StepResult, StepRet } from '../model/engine/types';
@@ -144,6 +144,8 @@ export class Session {
    * replays from it instead of copying the checkpoint first (a copy of a late one is most of a jump's cost).
    */
   private spares = new Map<number, Sim>();
+  /** The spare being made, a slice of idle time at a time. */
+  private making: { at: number; copy: SimCopy } | null = null;
   private current: Sim | null = null;
   private currentAt = -1;
   /** Steps after this many done never ran (a KERNEL_BUG, a sleeping vendor, a simulator error). */
@@ -158,6 +160,8 @@ export class Session {
    * from the one shown before by re-reading only those ranges (inspectSince).
    */
   private touched: Array<number[] | null> = [];
+  /** Each step's arguments as its first replay parsed them (a step replays with the same $ref values). */
+  private replayArgs = new Map<number, unknown>();
   /** Host frames of the loaded case (they never change), and whether the page has been sent them. */
   private frames: StepState['frames'] | null = null;
   private framesSent = false;
@@ -211,6 +215,7 @@ export class Session {
         this.checkpoints.delete(k);
         this.spares.delete(k);
       }
+    if (this.making && !this.checkpoints.has(this.making.at)) this.making = null;
     if (keep === 0 || this.currentAt > keep) {
       this.current = null;
       this.currentAt = -1;
@@ -219,6 +224,7 @@ export class Session {
     this.summaries = this.summaries.slice(0, keep);
     this.refs = this.refs.slice(0, keep);
     this.touched = this.touched.slice(0, keep);
+    for (const k of [...this.replayArgs.keys()]) if (k >= keep) this.replayArgs.delete(k);
     this.shown = null;
     if (keep === 0) this.frames = null;
     this.framesSent = false;
@@ -286,16 +292,21 @@ export class Session {
   }
 
   /**
-   * Idle work: copies one checkpoint that has no spare copy yet. True while some still have none (the
-   * caller asks again when next idle).
+   * Idle work: goes on with the spare copy of a checkpoint that has none until it is made or `deadline`
+   * (performance.now()) has passed, `slice` objects at a time, so a request that comes meanwhile waits for
+   * a slice, not a whole copy. True while some still have none (the caller asks again when next idle).
    */
-  prepareSpare(): boolean {
-    let missing = 0;
-    for (const [k, cp] of this.checkpoints) {
-      if (this.spares.has(k)) continue;
-      if (missing++ === 0) this.spares.set(k, cloneSim(cp, this.freshBudget(cp)));
+  prepareSpare(deadline = Infinity, slice = 256): boolean {
+    if (!this.making) {
+      const at = [...this.checkpoints.keys()].find((k) => !this.spares.has(k));
+      if (at === undefined) return false;
+      const cp = this.checkpoints.get(at)!;
+      this.making = { at, copy: new SimCopy(cp, this.freshBudget(cp)) };
     }
-    return missing > 1;
+    while (!this.making.copy.step(slice)) if (performance.now() >= deadline) return true;
+    this.spares.set(this.making.at, this.making.copy.sim);
+    this.making = null;
+    return [...this.checkpoints.keys()].some((k) => !this.spares.has(k));
   }
 
   /** The first domain's table ranges written by the steps between states a and b, or null if unknown. */
@@ -392,11 +403,17 @@ export class Session {
       at = this.currentAt;
     } else {
       const cp = this.checkpoints.get(base)!;
+      // A spare half made is finished rather than started again.
+      if (!this.spares.has(base) && this.making?.at === base) {
+        this.making.copy.step();
+        this.spares.set(base, this.making.copy.sim);
+        this.making = null;
+      }
       sim = this.spares.get(base) ?? cloneSim(cp, this.freshBudget(cp));
       this.spares.delete(base);
       at = base;
     }
-    for (; at < n; at++) executeStep(sim, this.prepared!.steps[at]!, at, this.refs, true);
+    for (; at < n; at++) executeStep(sim, this.prepared!.steps[at]!, at, this.refs, this.replayArgs);
     this.current = sim;
     this.currentAt = n;
     return sim;

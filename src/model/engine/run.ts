@@ -198,6 +198,14 @@ export function formatIssues(issues: ReadonlyArray<{ path: PropertyKey[]; messag
  * the parked ones again (from the top, as the kernel's `goto again` does), reporting those that now
  * finish under `woken`.
  */
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v) && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
 function perform(sim: Sim, op: string, def: OpDef, args: unknown, step: number): Record<string, unknown> {
   const out = def.run(sim, args);
   const trace = sim.iommu.trace;
@@ -240,20 +248,28 @@ export function executeStep(
   s: CaseInput['steps'][number],
   index: number,
   refs: ReadonlyArray<Record<string, unknown>>,
-  /** The step ran before and runs again only for the state it leaves (its result is not kept). */
-  replay = false,
+  /**
+   * Set when the step ran before and runs again only for the state it leaves (its result is not kept):
+   * the arguments each step parsed the first time it was replayed, frozen, by step index.
+   */
+  replay?: Map<number, unknown>,
 ): StepOutcome {
   const def = opDef(s.op)!;
-  const trace = sim.iommu.beginStep(replay);
+  const trace = sim.iommu.beginStep(replay !== undefined);
   try {
-    const args = def.args.parse(
-      replaceRefs(s.args, (ref) => {
-        const v = refValue(ref, refs);
-        if (v === undefined || v === null)
-          throw new Error(`$ref ${ref}: that step has no output "${/\.(\w+)$/.exec(ref)?.[1] ?? ''}"`);
-        return v;
-      }),
-    );
+    let args = replay?.get(index);
+    if (args === undefined) {
+      args = def.args.parse(
+        replaceRefs(s.args, (ref) => {
+          const v = refValue(ref, refs);
+          if (v === undefined || v === null)
+            throw new Error(`$ref ${ref}: that step has no output "${/\.(\w+)$/.exec(ref)?.[1] ?? ''}"`);
+          return v;
+        }),
+      );
+      // Frozen: an op that changed its arguments would change every later replay of the step.
+      if (replay) replay.set(index, deepFreeze(args));
+    }
     const out = perform(sim, s.op, def, args, index);
     return {
       result: { op: s.op, ret: null, ...out, explain: explain(def.entry, trace) } as StepResult,
