@@ -42,16 +42,16 @@ export function StepList() {
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
-  // Where the box is scrolled, as its scroll events said (reading scrollTop before writing it would force
-  // a layout of its own).
+  // Where the box is scrolled, as its scroll events said (reading scrollTop would force a layout of the
+  // whole page in the middle of a jump: it is written, never read).
   const scrolled = useRef(0);
   useLayoutEffect(() => {
     const el = box.current;
     if (!el || scrolled.current === scroll) return;
     el.scrollTop = scroll;
-    // The box may stop short of it (the end of the list, a box resized since): its rows go where it is.
-    scrolled.current = el.scrollTop;
-    if (scrolled.current !== scroll) setScroll(scrolled.current);
+    // The box may stop short of it (the end of the list, a box resized since): the scroll event that
+    // follows says where it went, and its rows go there.
+    scrolled.current = scroll;
   }, [scroll]);
 
   const first = Math.max(0, Math.floor(scroll / ROW) - 5);
