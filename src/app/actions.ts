@@ -195,9 +195,10 @@ export async function ensureSummaries(from: number, to: number): Promise<void> {
     try {
       const list = await sim().session('steps', p * SUMMARY_PAGE, SUMMARY_PAGE);
       const s = useSession.getState();
-      const next = new Map(s.summaries);
-      for (const x of list) next.set(x.index, x);
-      s.set({ summaries: next, summariesVersion: s.summariesVersion + 1 });
+      // Added in place (a long case's list holds thousands after some jumps, copied on every fetch
+      // otherwise): readers follow summariesVersion.
+      for (const x of list) s.summaries.set(x.index, x);
+      s.set({ summariesVersion: s.summariesVersion + 1 });
     } catch (e) {
       failed('Reading the step list', e);
     } finally {
