@@ -12,7 +12,7 @@ import { PageTableView } from '../views/pagetable/PageTableView';
 import { Legend } from '../views/shared/Legend';
 import { TranslationView } from '../views/translation/TranslationView';
 import { VendorView } from '../views/vendor/VendorView';
-import { loadPresetList, openPreset } from './actions';
+import { loadPresetList, openPreset, presetsRequested } from './actions';
 import { isLink } from '../url/codec';
 import { forgetSavedLink, savedLink, startAutosave } from './autosave';
 import { Embed, isEmbed } from './Embed';
@@ -58,7 +58,9 @@ export function App() {
       if (!opened) {
         // Why a link did not open stays on screen over the preset that opens instead.
         const why = isLink(hash) ? useAppStore.getState().message : null;
-        if (presets[0]) await openPreset(presets[0].id);
+        // Unless a preset was chosen meanwhile (the list is usable as soon as it is loaded): opening the
+        // first one then would replace the choice.
+        if (presets[0] && presetsRequested() === 0) await openPreset(presets[0].id);
         if (why) useAppStore.getState().set({ message: why });
       }
       if (!embed) stopAutosave = startAutosave();

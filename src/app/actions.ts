@@ -71,7 +71,12 @@ export async function loadPresetList(): Promise<PresetEntry[]> {
   }
 }
 
+let presetRequests = 0;
+/** How many times a preset was asked for since the page loaded. */
+export const presetsRequested = (): number => presetRequests;
+
 export async function openPreset(presetId: string): Promise<void> {
+  presetRequests++;
   const store = useAppStore.getState();
   const preset = store.presets.find((p) => p.id === presetId);
   if (!preset) return store.set({ status: 'error', message: `There is no preset "${presetId}".` });
