@@ -2,7 +2,7 @@
 // the array at most, where Float64Array.prototype.sort takes several times as long on half a million
 // frames (the host frames a 1 TiB guest pins, sorted on every step the page shows). No kernel analogue.
 
-import { giveF64, takeF64 } from './scratch';
+import { giveF64, giveUnder, takeF64 } from './scratch';
 
 const DIGIT = 0x10000;
 
@@ -135,7 +135,7 @@ export function sortIntegers(a: Float64Array): Float64Array {
   const out = passes(a, null, max).keys;
   if (out !== a) {
     a.set(out);
-    giveBack(out);
+    giveUnder(out);
   }
   return a;
 }
@@ -159,12 +159,7 @@ export function sortPairs(keys: Float64Array, vals: Float64Array): void {
   if (out.keys !== keys) {
     keys.set(out.keys);
     vals.set(out.vals!);
-    giveBack(out.keys);
-    giveBack(out.vals!);
+    giveUnder(out.keys);
+    giveUnder(out.vals!);
   }
-}
-
-/** A result array of passes (a view on a scratch array) goes back to the scratch list once copied. */
-function giveBack(a: Float64Array): void {
-  giveF64(new Float64Array(a.buffer));
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { giveF64, giveTablesBack, keptCopy, scratchBytes, takeF64 } from './scratch';
+import { giveF64, keptCopy, scratchBytes, takeF64 } from './scratch';
+import { giveTablesBack } from './table';
 
 describe('scratch arrays', () => {
   it('hands a given-back array to the next taker that fits, and only once', () => {

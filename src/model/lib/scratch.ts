@@ -61,30 +61,9 @@ export function giveF64(a: Float64Array): void {
   freeBytes += a.byteLength;
 }
 
-/**
- * Gives back the columns of tables that are garbage now, except those whose buffer something under `kept`
- * still uses (a table an edit changed in place lives on in the new state).
- */
-export function giveTablesBack(
-  old: ReadonlyArray<{ cols: Record<string, Float64Array> } | null | undefined>,
-  kept: unknown,
-): void {
-  const inUse = new Set<ArrayBufferLike>();
-  walkF64(kept, (a) => inUse.add(a.buffer));
-  for (const t of old)
-    for (const a of Object.values(t?.cols ?? {}))
-      if (!inUse.has(a.buffer) && a.byteOffset === 0) {
-        inUse.add(a.buffer);
-        giveF64(new Float64Array(a.buffer));
-      }
-}
-
-function walkF64(v: unknown, f: (a: Float64Array) => void): void {
-  if (!v || typeof v !== 'object') return;
-  if (v instanceof Float64Array) f(v);
-  else if (ArrayBuffer.isView(v)) return;
-  else if (Array.isArray(v)) for (const x of v) walkF64(x, f);
-  else for (const x of Object.values(v)) walkF64(x, f);
+/** Gives back the whole array a view from the start of one (keptArray, a subarray of takeF64) lies on. */
+export function giveUnder(a: Float64Array): void {
+  if (a.byteOffset === 0) giveF64(new Float64Array(a.buffer));
 }
 
 /** Bytes held by the free list (tests). */

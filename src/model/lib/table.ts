@@ -2,7 +2,7 @@
 // the views. A 1 TiB guest's half a million page-table runs are five arrays, moved to the page in a
 // worker message's transfer list, not half a million objects cloned. No kernel analogue.
 
-import { giveF64, keptCopy, takeF64 } from './scratch';
+import { giveF64, giveUnder, keptCopy, takeF64 } from './scratch';
 
 export interface Table<K extends string> {
   length: number;
@@ -86,4 +86,21 @@ export function copyTables<T>(v: T): T {
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) out[k] = copyTables(x);
   return out as T;
+}
+
+/**
+ * Gives back to the scratch list the columns of tables that are garbage now, except those whose buffer
+ * something under `kept` still uses (a table an edit changed in place lives on in the new state).
+ */
+export function giveTablesBack(
+  old: ReadonlyArray<{ cols: Record<string, Float64Array> } | null | undefined>,
+  kept: unknown,
+): void {
+  const inUse = new Set(buffersOf(kept));
+  for (const t of old)
+    for (const a of Object.values(t?.cols ?? {}))
+      if (!inUse.has(a.buffer as ArrayBuffer)) {
+        inUse.add(a.buffer as ArrayBuffer);
+        giveUnder(a);
+      }
 }
