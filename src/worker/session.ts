@@ -297,15 +297,27 @@ export class Session {
    */
   prepareSpare(deadline = Infinity, slice = 256): boolean {
     if (!this.making) {
-      const at = [...this.checkpoints.keys()].find((k) => !this.spares.has(k));
+      const at = this.withoutSpare();
       if (at === undefined) return false;
       const cp = this.checkpoints.get(at)!;
       this.making = { at, copy: new SimCopy(cp, this.freshBudget(cp)) };
     }
     while (!this.making.copy.step(slice)) if (performance.now() >= deadline) return true;
-    this.spares.set(this.making.at, this.making.copy.sim);
+    this.finishSpare();
+    return this.withoutSpare() !== undefined;
+  }
+
+  /** A checkpoint that has no spare copy yet. */
+  private withoutSpare(): number | undefined {
+    return [...this.checkpoints.keys()].find((k) => !this.spares.has(k));
+  }
+
+  /** The spare being made, finished and put with the others. */
+  private finishSpare(): void {
+    const m = this.making!;
+    m.copy.step();
+    this.spares.set(m.at, m.copy.sim);
     this.making = null;
-    return [...this.checkpoints.keys()].some((k) => !this.spares.has(k));
   }
 
   /** The first domain's table ranges written by the steps between states a and b, or null if unknown. */
@@ -404,11 +416,7 @@ export class Session {
     } else {
       const cp = this.checkpoints.get(base)!;
       // A spare half made is finished rather than started again.
-      if (!this.spares.has(base) && this.making?.at === base) {
-        this.making.copy.step();
-        this.spares.set(base, this.making.copy.sim);
-        this.making = null;
-      }
+      if (!this.spares.has(base) && this.making?.at === base) this.finishSpare();
       sim = this.spares.get(base) ?? cloneSim(cp, this.freshBudget(cp));
       this.spares.delete(base);
       at = base;
