@@ -117,45 +117,51 @@ function FullApp({ message, tab }: { message: string | null; tab: 'map' | 'compa
             <Group orientation="horizontal" className="cols">
               <Panel defaultSize="21" minSize="14" className="col">
                 <Group orientation="vertical">
-                  <Panel defaultSize="62" minSize="20" className="scroll-panel">
-                    <StepList />
+                  <Panel defaultSize="62" minSize="20">
+                    <div className="scroll-panel">
+                      <StepList />
+                    </div>
                   </Panel>
                   <Separator className="sep-h" />
-                  <Panel minSize="12" className="scroll-panel">
-                    <OpPanel />
+                  <Panel minSize="12">
+                    <div className="scroll-panel">
+                      <OpPanel />
+                    </div>
                   </Panel>
                 </Group>
               </Panel>
               <Separator className="sep-v" />
               <Panel minSize="35" className="col">
                 <Group orientation="vertical">
-                  <Panel defaultSize="50" minSize="20" className="map-panel">
-                    <section aria-label="Translation map" className="map-section">
-                      <div className="map-head">
-                        <h2 className="panel-title">Translation map</h2>
-                        <Legend />
-                        <span className="grow" />
-                        <span className="map-save muted">
-                          Save map as{' '}
-                          {(['svg', 'png'] as const).map((kind) => (
-                            <button
-                              key={kind}
-                              type="button"
-                              className="small"
-                              onClick={() => commandById(`view.${kind}`).run()}
-                              title={`Save the map as ${kind.toUpperCase()} (${kind === 'svg' ? 'e' : 'Shift+E'})`}
-                              aria-label={`Save map as ${kind.toUpperCase()}`}
-                            >
-                              {kind.toUpperCase()}
-                            </button>
-                          ))}
-                        </span>
-                      </div>
-                      <TranslationView />
-                    </section>
+                  <Panel defaultSize="50" minSize="20">
+                    <div className="map-panel">
+                      <section aria-label="Translation map" className="map-section">
+                        <div className="map-head">
+                          <h2 className="panel-title">Translation map</h2>
+                          <Legend />
+                          <span className="grow" />
+                          <span className="map-save muted">
+                            Save map as{' '}
+                            {(['svg', 'png'] as const).map((kind) => (
+                              <button
+                                key={kind}
+                                type="button"
+                                className="small"
+                                onClick={() => commandById(`view.${kind}`).run()}
+                                title={`Save the map as ${kind.toUpperCase()} (${kind === 'svg' ? 'e' : 'Shift+E'})`}
+                                aria-label={`Save map as ${kind.toUpperCase()}`}
+                              >
+                                {kind.toUpperCase()}
+                              </button>
+                            ))}
+                          </span>
+                        </div>
+                        <TranslationView />
+                      </section>
+                    </div>
                   </Panel>
                   <Separator className="sep-h" />
-                  <Panel minSize="15" className="col">
+                  <Panel minSize="15">
                     {/* Focusable, like each card, so the keyboard can scroll what does not fit (axe:
                         scrollable-region-focusable): the structures hold few controls of their own. */}
                     <div className="structures scroll-panel" tabIndex={0} role="region" aria-label="Kernel structures">
@@ -176,9 +182,11 @@ function FullApp({ message, tab }: { message: string | null; tab: 'map' | 'compa
                 </Group>
               </Panel>
               <Separator className="sep-v" />
-              <Panel defaultSize="23" minSize="14" className="col scroll-panel">
-                <Inspector />
-                <Gauges />
+              <Panel defaultSize="23" minSize="14" className="col">
+                <div className="scroll-panel">
+                  <Inspector />
+                  <Gauges />
+                </div>
               </Panel>
             </Group>
           </main>
