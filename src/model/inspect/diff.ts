@@ -153,7 +153,9 @@ function iovadSegments(t: Table<'lo' | 'hi'>): Segments {
  * different kinds are changed; neighbouring ranges merge only when their kind is the same.
  */
 export function union(...all: Ranges[]): Ranges {
-  const parts = all.filter((p) => p.length > 0);
+  // A map that says what an earlier one says adds nothing: a MAP_DMA or UNMAP_DMA changes its vfio_dma
+  // and its PTEs over the same ranges, and a far jump's thousands of them are not swept twice.
+  const parts = all.filter((p, k) => p.length > 0 && !all.slice(0, k).some((q) => sameRanges(p, q)));
   // One map changed (or none): its ranges are the answer, already sorted and merged.
   if (parts.length <= 1) return parts[0] ?? all[0]!;
   // Sweep the edges: at each elementary interval, how many ranges of each kind cover it. Each map's ranges
@@ -202,6 +204,14 @@ export function union(...all: Ranges[]): Ranges {
   giveF64(pos);
   giveF64(code);
   return out.build();
+}
+
+function sameRanges(a: Ranges, b: Ranges): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++)
+    if (a.cols.lo[i] !== b.cols.lo[i] || a.cols.pages[i] !== b.cols.pages[i] || a.cols.kind[i] !== b.cols.kind[i])
+      return false;
+  return true;
 }
 
 /** The first n keys sorted, and the rows they came from (a stable sort). */
