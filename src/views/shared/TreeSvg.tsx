@@ -1,7 +1,7 @@
 // An rb-tree drawn as the kernel keeps it: nodes in key order left to right, depth top to bottom, red
 // and black, each labelled; the top of a large tree with "+n" where nodes hang below the cut. SVG (a
 // tree is a few hundred nodes at most here). Nodes overlapping the selection are highlighted.
-import { useLayoutEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef, type RefObject } from 'react';
 import type { TreeShape } from '../../model/inspect/tree';
 import { useScrollStop } from './useScrollStop';
 
@@ -32,6 +32,7 @@ export function TreeSvg({ tree, label, title, selected, pinned, changed, onHover
   const scroller = useRef<HTMLDivElement>(null);
   const shown = useRef<string | null>(null);
   useScrollStop(scroller, tree.size > 0);
+  const seen = useSeenWindow(scroller, tree.size > 0);
   // Keep whole levels while they fit.
   let depthLimit = 0;
   let count = 0;
@@ -62,18 +63,21 @@ export function TreeSvg({ tree, label, title, selected, pinned, changed, onHover
   const kept = pinned ? rows.find(pinned) : undefined;
   const focus = kept ?? root;
   const focusAt = focus === undefined ? null : `${x(focus)} ${y(focus)}`;
-  // A tree wider than its card opens on its root, not on its left edge, and brings the pinned node into
-  // view when it is out of it. Only when that node moves, so the tree can still be scrolled by hand; and
-  // never for the hovered node, which would move nodes under the pointer. Down, the first scroll box above
-  // the tree (its card) scrolls, and only for a pinned node: the root is at the top.
+  // A tree wider than its card opens on its root, not on its left edge; after that the root, or the pinned
+  // node, is brought into view when it is out of it. Only when that node moves, so the tree can still be
+  // scrolled by hand; and never for the hovered node, which would move nodes under the pointer. Down, the
+  // first scroll box above the tree (its card) scrolls, and only for a pinned node: the root is at the
+  // top. Out of view or not is decided on the box's last reported scroll and width: reading them here
+  // would lay out the page a second time on every step.
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el || focus === undefined || shown.current === focusAt) return;
+    const first = shown.current === null;
     shown.current = focusAt;
     const fx = x(focus);
-    const outside = fx - NODE_W / 2 < el.scrollLeft || fx + NODE_W / 2 > el.scrollLeft + el.clientWidth;
-    if (el.scrollWidth > el.clientWidth && (kept === undefined || outside))
-      el.scrollTo({ left: fx - el.clientWidth / 2 });
+    const win = seen.current ?? { left: el.scrollLeft, width: el.clientWidth };
+    const outside = fx - NODE_W / 2 < win.left || fx + NODE_W / 2 > win.left + win.width;
+    if (width > win.width && (outside || (first && kept === undefined))) el.scrollTo({ left: fx - win.width / 2 });
     if (kept === undefined) return;
     let box = el.parentElement;
     while (box && !/auto|scroll|overlay/.test(getComputedStyle(box).overflowY)) box = box.parentElement;
@@ -134,4 +138,31 @@ export function TreeSvg({ tree, label, title, selected, pinned, changed, onHover
       )}
     </div>
   );
+}
+
+/**
+ * The scroll position and width of a box as it last reported them (a scroll event, a resize), or null
+ * before its first report: reading them costs nothing.
+ */
+function useSeenWindow(
+  ref: RefObject<HTMLElement | null>,
+  mounted: boolean,
+): RefObject<{ left: number; width: number } | null> {
+  const seen = useRef<{ left: number; width: number } | null>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => (seen.current = { left: el.scrollLeft, width: el.clientWidth }));
+    const onScroll = () => {
+      if (seen.current) seen.current.left = el.scrollLeft;
+    };
+    ro.observe(el);
+    el.addEventListener('scroll', onScroll, { passive: true });
+    return () => {
+      ro.disconnect();
+      el.removeEventListener('scroll', onScroll);
+      seen.current = null;
+    };
+  }, [ref, mounted]);
+  return seen;
 }
