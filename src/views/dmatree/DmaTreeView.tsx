@@ -5,7 +5,7 @@ import { useSession } from '../../state/session';
 import { overlaps, selectionFootprint } from '../shared/footprint';
 import { count, hexPage, pagesSize } from '../shared/format';
 import { firstOverlap } from '../shared/ranges';
-import { TreeSvg } from '../shared/TreeSvg';
+import { TreeCanvas } from '../shared/TreeCanvas';
 import { ADDED } from '../../model/inspect/diff';
 import { firstStartingAfter } from '../../model/lib/search';
 
@@ -48,7 +48,7 @@ export function DmaTreeView() {
       <h2 className="panel-title">
         vfio_dma tree <span className="muted">({count(state.dmas.length)} mappings)</span>
       </h2>
-      <TreeSvg
+      <TreeCanvas
         tree={tree}
         title="vfio_dma rb-tree"
         testid="dma-tree"

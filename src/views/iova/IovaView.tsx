@@ -7,7 +7,7 @@ import { activeSelection, useSelection } from '../../state/selection';
 import { useSession } from '../../state/session';
 import { overlaps, selectionFootprint, type Footprint } from '../shared/footprint';
 import { count, hexNum } from '../shared/format';
-import { TreeSvg } from '../shared/TreeSvg';
+import { TreeCanvas } from '../shared/TreeCanvas';
 
 const WIDTH = 560;
 
@@ -102,7 +102,7 @@ function Domain({ d, title, testid, space, fp, pinnedFp }: DomainProps) {
           ))}
         </p>
       )}
-      <TreeSvg
+      <TreeCanvas
         tree={d.tree}
         title={`${title} rb-tree`}
         testid={`${testid}-tree`}

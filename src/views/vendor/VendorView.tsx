@@ -5,7 +5,7 @@ import { activeSelection, useSelection } from '../../state/selection';
 import { useSession } from '../../state/session';
 import { overlaps, selectionFootprint } from '../shared/footprint';
 import { count, hexPage, pagesSize } from '../shared/format';
-import { TreeSvg } from '../shared/TreeSvg';
+import { TreeCanvas } from '../shared/TreeCanvas';
 
 const ROWS = 12;
 
@@ -73,7 +73,7 @@ export function VendorView() {
         <div className="tree-pair">
           <div>
             <h3>gfn_cache</h3>
-            <TreeSvg
+            <TreeCanvas
               tree={v.gfnTree}
               title="gfn_cache rb-tree"
               testid="gfn-tree"
@@ -102,7 +102,7 @@ export function VendorView() {
           </div>
           <div>
             <h3>dma_addr_cache</h3>
-            <TreeSvg
+            <TreeCanvas
               tree={v.dmaTree}
               title="dma_addr_cache rb-tree"
               testid="dma-addr-tree"
@@ -176,7 +176,7 @@ export function VendorView() {
       {v.pageTree && (
         <>
           <h3>per-page rb-tree</h3>
-          <TreeSvg
+          <TreeCanvas
             tree={v.pageTree}
             title="per-page rb-tree"
             testid="page-tree"
