@@ -115,10 +115,12 @@ export async function openScenario(
       return false;
     }
     const cursor = Math.min(opts.cursor ?? (opts.keepCursor ? useSession.getState().cursor : info.steps), info.steps);
+    // The cursor moves with the case: a key pressed while the summaries below load counts from it.
     useSession.getState().set({
       doc,
       title,
       info,
+      cursor,
       // The old case's state must not be drawn against the new case (the map fits itself to the new one).
       state: null,
       changes: null,
@@ -128,13 +130,13 @@ export async function openScenario(
       undo: opts.keepCursor ? useSession.getState().undo : [],
     });
     useSelection.getState().set({ hover: null, pinned: null, follow: null });
-    const seeksBefore = seeks;
     await ensureSummaries(Math.max(0, cursor - 100), cursor + 100);
     store.set({
       status: 'idle',
       ...(opts.quiet ? {} : { message: info.warnings.length ? `Warnings: ${info.warnings.join('; ')}` : null }),
     });
-    seekUnlessMoved(cursor, seeksBefore);
+    // Where the cursor is now: the user may have stepped meanwhile.
+    seek(useSession.getState().cursor);
     return true;
   } catch (e) {
     failed(`Running "${title}"`, e);
@@ -154,25 +156,13 @@ function whenShown(): Promise<void> {
   return pumping ? new Promise((resolve) => waiting.push(resolve)) : Promise.resolve();
 }
 
-/** Seeks so far: a load that waited does not undo a step the user took meanwhile. */
-let seeks = 0;
-
 /** Moves to step n (0 … steps): the state follows as soon as the worker has it. */
 export function seek(n: number): void {
-  seeks++;
   const s = useSession.getState();
   const target = Math.max(0, Math.min(Math.round(n), s.info?.steps ?? 0));
   performance.mark('vgpu:seek', { detail: target });
   s.set({ cursor: target });
   if (!pumping) void pump();
-}
-
-/**
- * Goes to step n for a load, unless the user stepped since `before` (a key pressed while the step list's
- * summaries loaded): the user's step then stands, and its state is already on its way.
- */
-function seekUnlessMoved(n: number, before: number): void {
-  if (seeks === before) seek(n);
 }
 
 /** Asks the worker for the cursor's state until the state shown is the one wanted. */
@@ -242,10 +232,9 @@ async function reload(doc: unknown, fromStep: number, cursor: number): Promise<s
   if (info.error !== null) return info.error;
   // Summaries are fetched a page at a time: drop the whole page the edit starts in.
   const kept = Math.floor(fromStep / SUMMARY_PAGE) * SUMMARY_PAGE;
-  s.set({ doc, info, summaries: new Map([...s.summaries].filter(([k]) => k < kept)), shown: -1 });
-  const seeksBefore = seeks;
+  s.set({ doc, info, cursor, summaries: new Map([...s.summaries].filter(([k]) => k < kept)), shown: -1 });
   await ensureSummaries(Math.max(0, cursor - 100), cursor + 100);
-  seekUnlessMoved(cursor, seeksBefore);
+  seek(useSession.getState().cursor);
   return null;
 }
 
