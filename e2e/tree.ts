@@ -1,13 +1,14 @@
-// The rb-tree canvases (TreeCanvas): how many nodes they draw and highlight, and where a node is, found
-// through the layout the canvas draws (tree-layout.ts) and the part of the tree its box shows.
+// The rb-tree canvases (TreeCanvas): how many nodes they drew and highlighted, and where a node is, found
+// through the layout the canvas draws (tree-layout.ts) and the scroll offset it last drew at.
 import type { Page } from '@playwright/test';
 import { expect } from './fixtures';
 import type { TreeShape } from '../src/model/inspect/tree';
 import { NODE_R, layoutTree } from '../src/views/shared/tree-layout';
 
-/** The tree draws `nodes` nodes (none: no canvas) and highlights `selected` of them. */
-export async function expectTree(page: Page, testid: string, nodes: number, selected?: number): Promise<void> {
+/** The tree as drawn: all of its layout's nodes (none: no canvas), `selected` of them highlighted. */
+export async function expectTree(page: Page, testid: string, tree: TreeShape, selected?: number): Promise<void> {
   const canvas = page.getByTestId(testid);
+  const nodes = layoutTree(tree).rows.length;
   if (nodes === 0) {
     await expect(canvas).toHaveCount(0);
     return;
@@ -29,7 +30,9 @@ export async function treeNode(
   const l = layoutTree(tree);
   return page.getByTestId(testid).evaluate(
     (c, [tx, ty, r]) => {
-      const left = c.closest('.tree-scroll')!.scrollLeft;
+      // Where the last drawing started, which must be where the box is scrolled to.
+      const left = Number((c as HTMLElement).dataset.left);
+      if (left !== c.closest('.tree-scroll')!.scrollLeft) return { x: 0, y: 0, visible: false };
       const box = c.getBoundingClientRect();
       const x = box.left + tx - left;
       const y = box.top + ty;

@@ -1,24 +1,16 @@
 // An rb-tree drawn as the kernel keeps it: nodes in key order left to right, depth top to bottom, red and
 // black, each labelled; the top of a large tree with "+n" where nodes hang below the cut (tree-layout.ts).
-// On a canvas as wide as its card, the tree scrolling under it, drawn by the page's frame owner: as SVG
-// its 127 nodes were more elements than the rest of the page, and every step rewrote them. Nodes that
-// overlap the selection are highlighted; pointing at a node selects it, clicking keeps it selected.
-import {
-  useCallback,
-  useEffect,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  useState,
-  type MouseEvent,
-  type RefObject,
-} from 'react';
+// On a canvas as wide as its card, the tree scrolling under it, drawn by the page's frame owner: a step
+// relabels every node, and as page elements that cost more layout and paint than the rest of the page.
+// Nodes that overlap the selection are highlighted; pointing at a node selects it, clicking keeps it.
+import { useCallback, useLayoutEffect, useMemo, useRef, type MouseEvent } from 'react';
 import type { TreeShape } from '../../model/inspect/tree';
 import type { Palette } from './colors';
 import { invalidate } from './frame';
 import { LABEL_Y, MORE_Y, NODE_R, NODE_W, layoutTree, nodeAt, type TreeLayout } from './tree-layout';
 import { usePalette } from './usePalette';
 import { useScrollStop } from './useScrollStop';
+import { useSeenWindow, type SeenWindow } from './useSeenWindow';
 
 /** The red of a red node: the rb-tree's own colour, not one of the legend's meanings. */
 const RB_RED = '#d9443a';
@@ -65,7 +57,10 @@ export function TreeCanvas({
   const scene = useRef<Scene | null>(null);
   const hovered = useRef(-1);
   const shown = useRef<string | null>(null);
-  const seen = useRef<{ left: number; width: number } | null>(null);
+  const seen = useRef<SeenWindow | null>(null);
+  /** Where the pointer is on the canvas: a scroll moves other nodes under it. */
+  const pointer = useRef<{ x: number; y: number } | null>(null);
+  const hoverAt = useRef<(x: number, y: number) => void>(() => undefined);
 
   const draw = useCallback(() => {
     const c = canvas.current;
@@ -73,14 +68,33 @@ export function TreeCanvas({
     const win = seen.current;
     if (c && s && win) paint(c, s, win.left, Math.min(s.layout.width, win.width));
   }, []);
-  const boxWidth = useSeenWindow(scroller, seen, mounted, draw);
+  const moved = useCallback(() => {
+    invalidate(draw);
+    if (pointer.current && seen.current) hoverAt.current(pointer.current.x + seen.current.left, pointer.current.y);
+  }, [draw]);
+  const boxWidth = useSeenWindow(scroller, seen, mounted, moved);
 
   const red = layout.rows.map((r) => tree.nodes.cols.red[r] === 1);
   const labels = layout.rows.map((r) => label(r).split(' ')[0]!);
   const marks = layout.rows.map((r) => (selected(r) ? 'selected' : (changed?.(r) ?? null)));
   const picked = marks.filter((m) => m === 'selected').length;
+  /** The column under the pointer: the canvas stays put while the tree scrolls under it. */
+  const colAt = (e: MouseEvent<HTMLCanvasElement>) =>
+    nodeAt(layout, e.nativeEvent.offsetX + (seen.current?.left ?? 0), e.nativeEvent.offsetY);
+  const hover = (k: number) => {
+    if (k === hovered.current) return;
+    hovered.current = k;
+    const c = canvas.current;
+    if (c) {
+      c.style.cursor = k < 0 ? '' : 'pointer';
+      // The node's whole label, as a tooltip: the canvas draws only its first word.
+      c.title = k < 0 ? '' : label(layout.rows[k]!);
+    }
+    onHover(k < 0 ? null : layout.rows[k]!);
+  };
   useLayoutEffect(() => {
     scene.current = { layout, red, labels, marks, palette };
+    hoverAt.current = (x, y) => hover(nodeAt(layout, x, y));
     invalidate(draw);
   });
 
@@ -101,7 +115,12 @@ export function TreeCanvas({
     const fx = layout.x[focus]!;
     const win = seen.current ?? { left: el.scrollLeft, width: el.clientWidth };
     const outside = fx - NODE_W / 2 < win.left || fx + NODE_W / 2 > win.left + win.width;
-    if (layout.width > win.width && (outside || (first && kept < 0))) el.scrollTo({ left: fx - win.width / 2 });
+    if (layout.width > win.width && (outside || (first && kept < 0))) {
+      const left = Math.max(0, Math.min(layout.width - win.width, fx - win.width / 2));
+      el.scrollTo({ left });
+      // As the scroll event will say: a render before it decides on where the box is going.
+      if (seen.current) seen.current.left = left;
+    }
     if (kept < 0) return;
     let box = el.parentElement;
     while (box && !/auto|scroll|overlay/.test(getComputedStyle(box).overflowY)) box = box.parentElement;
@@ -114,32 +133,27 @@ export function TreeCanvas({
   });
 
   if (!mounted) return <p className="muted">empty</p>;
-  /** The column under the pointer: the canvas stays put while the tree scrolls under it. */
-  const colAt = (e: MouseEvent<HTMLCanvasElement>) =>
-    nodeAt(layout, e.nativeEvent.offsetX + (seen.current?.left ?? 0), e.nativeEvent.offsetY);
-  const hover = (k: number) => {
-    if (k === hovered.current) return;
-    hovered.current = k;
-    if (canvas.current) canvas.current.style.cursor = k < 0 ? '' : 'pointer';
-    onHover(k < 0 ? null : layout.rows[k]!);
-  };
   const cut = tree.size > layout.rows.length;
   return (
     <div className="tree-scroll" ref={scroller}>
-      <div className="tree-stage" style={{ width: layout.width, height: layout.height }}>
+      <div style={{ width: layout.width, height: layout.height }}>
         <canvas
           ref={canvas}
           className="tree-canvas"
-          style={{ width: Math.min(layout.width, boxWidth || layout.width), height: layout.height }}
+          style={{ width: Math.min(layout.width, boxWidth ?? 0), height: layout.height }}
           role="img"
           aria-label={`${title}: ${tree.size.toLocaleString('en-US')} nodes, height ${tree.height}${
             picked ? `, ${picked} selected` : ''
           }`}
           data-testid={testid}
-          data-nodes={layout.rows.length}
-          data-selected-nodes={picked}
-          onPointerMove={(e) => hover(colAt(e))}
-          onPointerLeave={() => hover(-1)}
+          onPointerMove={(e) => {
+            pointer.current = { x: e.nativeEvent.offsetX, y: e.nativeEvent.offsetY };
+            hover(colAt(e));
+          }}
+          onPointerLeave={() => {
+            pointer.current = null;
+            hover(-1);
+          }}
           onClick={(e) => {
             const k = colAt(e);
             if (k >= 0) onPick(layout.rows[k]!);
@@ -165,6 +179,10 @@ function paint(c: HTMLCanvasElement, s: Scene, left: number, width: number): voi
   if (c.height !== h) c.height = h;
   const ctx = c.getContext('2d');
   if (!ctx) return;
+  // What was drawn, from where: the specs check the drawing through these.
+  c.dataset.nodes = String(l.rows.length);
+  c.dataset.selectedNodes = String(s.marks.filter((m) => m === 'selected').length);
+  c.dataset.left = String(left);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, width, l.height);
   ctx.translate(-left, 0);
@@ -201,39 +219,4 @@ function paint(c: HTMLCanvasElement, s: Scene, left: number, width: number): voi
     ctx.fillText(s.labels[k]!, x, y + LABEL_Y);
     if (l.below[k]! > 0) ctx.fillText(`+${l.below[k]}`, x, y + MORE_Y);
   }
-}
-
-/**
- * Keeps `seen` at the scroll position and width of a box as it last reported them (a scroll event, a
- * resize), null before its first report: reading them then costs nothing. Each report calls `moved` (a
- * redraw). Returns the width, for what React draws at that width.
- */
-function useSeenWindow(
-  ref: RefObject<HTMLElement | null>,
-  seen: RefObject<{ left: number; width: number } | null>,
-  mounted: boolean,
-  moved: () => void,
-): number {
-  const [width, setWidth] = useState(0);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => {
-      seen.current = { left: el.scrollLeft, width: el.clientWidth };
-      setWidth(el.clientWidth);
-      invalidate(moved);
-    });
-    const onScroll = () => {
-      if (seen.current) seen.current.left = el.scrollLeft;
-      invalidate(moved);
-    };
-    ro.observe(el);
-    el.addEventListener('scroll', onScroll, { passive: true });
-    return () => {
-      ro.disconnect();
-      el.removeEventListener('scroll', onScroll);
-      seen.current = null;
-    };
-  }, [ref, seen, mounted, moved]);
-  return width;
 }

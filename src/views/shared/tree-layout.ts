@@ -32,14 +32,13 @@ export interface TreeLayout {
 export function layoutTree(tree: TreeShape): TreeLayout {
   const t = tree.nodes;
   const depth = t.cols.depth;
+  const byDepth = rowsByDepth(tree);
   // Keep whole levels while they fit.
   let levels = 0;
   let count = 0;
-  for (let d = 0; d < tree.height; d++) {
-    let atDepth = 0;
-    for (let i = 0; i < t.length; i++) if (depth[i] === d) atDepth++;
-    if (count + atDepth > MAX_DRAWN) break;
-    count += atDepth;
+  for (let d = 0; d < byDepth.length; d++) {
+    if (count + byDepth[d]!.length > MAX_DRAWN) break;
+    count += byDepth[d]!.length;
     levels = d + 1;
   }
   const rows: number[] = [];
@@ -52,7 +51,6 @@ export function layoutTree(tree: TreeShape): TreeLayout {
   // Nodes in each subtree: the shape's own nodes and those it says hang below its cut, added up from the
   // deepest level (the shape may keep more levels than are drawn).
   const subtree = Array.from(t.cols.hidden.subarray(0, t.length), (h) => 1 + h);
-  const byDepth = rowsByDepth(tree);
   for (let d = byDepth.length - 1; d > 0; d--) for (const i of byDepth[d]!) subtree[t.cols.parent[i]!]! += subtree[i]!;
   const x = rows.map((_, k) => 10 + k * NODE_W + NODE_W / 2);
   const y = rows.map((r) => 14 + depth[r]! * LEVEL_H);
