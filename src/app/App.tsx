@@ -24,6 +24,7 @@ import { ComparePanel } from './compare/ComparePanel';
 import { TwoRunsPanel } from './compare/TwoRunsPanel';
 import { SeedExample } from './SeedExample';
 import { Header } from './shell/Header';
+import { ContainedPanel } from './shell/ContainedPanel';
 import { HelpSheet } from './shell/HelpSheet';
 import { Inspector } from './shell/Inspector';
 import { OpPanel } from './shell/OpPanel';
@@ -117,77 +118,75 @@ function FullApp({ message, tab }: { message: string | null; tab: 'map' | 'compa
             <Group orientation="horizontal" className="cols">
               <Panel defaultSize="21" minSize="14" className="col">
                 <Group orientation="vertical">
-                  <Panel defaultSize="62" minSize="20">
-                    <div className="scroll-panel">
-                      <StepList />
-                    </div>
-                  </Panel>
+                  <ContainedPanel defaultSize="62" minSize="20">
+                    <StepList />
+                  </ContainedPanel>
                   <Separator className="sep-h" />
-                  <Panel minSize="12">
-                    <div className="scroll-panel">
-                      <OpPanel />
-                    </div>
-                  </Panel>
+                  <ContainedPanel minSize="12">
+                    <OpPanel />
+                  </ContainedPanel>
                 </Group>
               </Panel>
               <Separator className="sep-v" />
               <Panel minSize="35" className="col">
                 <Group orientation="vertical">
-                  <Panel defaultSize="50" minSize="20">
-                    <div className="map-panel">
-                      <section aria-label="Translation map" className="map-section">
-                        <div className="map-head">
-                          <h2 className="panel-title">Translation map</h2>
-                          <Legend />
-                          <span className="grow" />
-                          <span className="map-save muted">
-                            Save map as{' '}
-                            {(['svg', 'png'] as const).map((kind) => (
-                              <button
-                                key={kind}
-                                type="button"
-                                className="small"
-                                onClick={() => commandById(`view.${kind}`).run()}
-                                title={`Save the map as ${kind.toUpperCase()} (${kind === 'svg' ? 'e' : 'Shift+E'})`}
-                                aria-label={`Save map as ${kind.toUpperCase()}`}
-                              >
-                                {kind.toUpperCase()}
-                              </button>
-                            ))}
-                          </span>
-                        </div>
-                        <TranslationView />
-                      </section>
-                    </div>
-                  </Panel>
+                  <ContainedPanel defaultSize="50" minSize="20" box={{ className: 'map-panel' }}>
+                    <section aria-label="Translation map" className="map-section">
+                      <div className="map-head">
+                        <h2 className="panel-title">Translation map</h2>
+                        <Legend />
+                        <span className="grow" />
+                        <span className="map-save muted">
+                          Save map as{' '}
+                          {(['svg', 'png'] as const).map((kind) => (
+                            <button
+                              key={kind}
+                              type="button"
+                              className="small"
+                              onClick={() => commandById(`view.${kind}`).run()}
+                              title={`Save the map as ${kind.toUpperCase()} (${kind === 'svg' ? 'e' : 'Shift+E'})`}
+                              aria-label={`Save map as ${kind.toUpperCase()}`}
+                            >
+                              {kind.toUpperCase()}
+                            </button>
+                          ))}
+                        </span>
+                      </div>
+                      <TranslationView />
+                    </section>
+                  </ContainedPanel>
                   <Separator className="sep-h" />
-                  <Panel minSize="15">
-                    {/* Focusable, like each card, so the keyboard can scroll what does not fit (axe:
-                        scrollable-region-focusable): the structures hold few controls of their own. */}
-                    <div className="structures scroll-panel" tabIndex={0} role="region" aria-label="Kernel structures">
-                      <section className="card" tabIndex={0} aria-label="IOMMU page table">
-                        <PageTableView />
-                      </section>
-                      <section className="card" tabIndex={0} aria-label="vfio_dma tree">
-                        <DmaTreeView />
-                      </section>
-                      <section className="card" tabIndex={0} aria-label="vGPU vendor tracking">
-                        <VendorView />
-                      </section>
-                      <section className="card" tabIndex={0} aria-label="iova.c">
-                        <IovaView />
-                      </section>
-                    </div>
-                  </Panel>
+                  {/* Focusable, like each card, so the keyboard can scroll what does not fit (axe:
+                      scrollable-region-focusable): the structures hold few controls of their own. */}
+                  <ContainedPanel
+                    minSize="15"
+                    box={{
+                      className: 'structures scroll-panel',
+                      tabIndex: 0,
+                      role: 'region',
+                      'aria-label': 'Kernel structures',
+                    }}
+                  >
+                    <section className="card" tabIndex={0} aria-label="IOMMU page table">
+                      <PageTableView />
+                    </section>
+                    <section className="card" tabIndex={0} aria-label="vfio_dma tree">
+                      <DmaTreeView />
+                    </section>
+                    <section className="card" tabIndex={0} aria-label="vGPU vendor tracking">
+                      <VendorView />
+                    </section>
+                    <section className="card" tabIndex={0} aria-label="iova.c">
+                      <IovaView />
+                    </section>
+                  </ContainedPanel>
                 </Group>
               </Panel>
               <Separator className="sep-v" />
-              <Panel defaultSize="23" minSize="14" className="col">
-                <div className="scroll-panel">
-                  <Inspector />
-                  <Gauges />
-                </div>
-              </Panel>
+              <ContainedPanel defaultSize="23" minSize="14" className="col">
+                <Inspector />
+                <Gauges />
+              </ContainedPanel>
             </Group>
           </main>
           <Timeline />
