@@ -7,7 +7,7 @@ import { useCallback, useLayoutEffect, useMemo, useRef, type MouseEvent } from '
 import type { TreeShape } from '../../model/inspect/tree';
 import type { Palette } from './colors';
 import { invalidate } from './frame';
-import { LABEL_Y, MORE_Y, NODE_R, NODE_W, layoutTree, nodeAt, type TreeLayout } from './tree-layout';
+import { LABEL_Y, MARGIN, MORE_Y, NODE_R, NODE_W, layoutTree, nodeAt, type TreeLayout } from './tree-layout';
 import { usePalette } from './usePalette';
 import { useScrollStop } from './useScrollStop';
 import { useSeenWindow, type SeenWindow } from './useSeenWindow';
@@ -187,8 +187,8 @@ function paint(c: HTMLCanvasElement, s: Scene, left: number, width: number): voi
   ctx.clearRect(0, 0, width, l.height);
   ctx.translate(-left, 0);
   // Columns in view, and one either side for the edges that cross into it.
-  const k0 = Math.max(0, Math.floor((left - 10) / NODE_W) - 1);
-  const k1 = Math.min(l.rows.length - 1, Math.ceil((left + width - 10) / NODE_W) + 1);
+  const k0 = Math.max(0, Math.floor((left - MARGIN) / NODE_W) - 1);
+  const k1 = Math.min(l.rows.length - 1, Math.ceil((left + width - MARGIN) / NODE_W) + 1);
   ctx.strokeStyle = p.line;
   ctx.lineWidth = 1.5;
   ctx.beginPath();

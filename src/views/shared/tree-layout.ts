@@ -6,6 +6,8 @@ import type { TreeShape } from '../../model/inspect/tree';
 
 /** Nodes drawn at most: past this, the top levels. */
 export const MAX_DRAWN = 127;
+/** Room left of the first column (the tree's canvas starts there). */
+export const MARGIN = 10;
 /** A node's radius, its column's width, a level's height; its label and its "+n" below its centre. */
 export const NODE_R = 11;
 export const NODE_W = 44;
@@ -52,7 +54,7 @@ export function layoutTree(tree: TreeShape): TreeLayout {
   // deepest level (the shape may keep more levels than are drawn).
   const subtree = Array.from(t.cols.hidden.subarray(0, t.length), (h) => 1 + h);
   for (let d = byDepth.length - 1; d > 0; d--) for (const i of byDepth[d]!) subtree[t.cols.parent[i]!]! += subtree[i]!;
-  const x = rows.map((_, k) => 10 + k * NODE_W + NODE_W / 2);
+  const x = rows.map((_, k) => MARGIN + k * NODE_W + NODE_W / 2);
   const y = rows.map((r) => 14 + depth[r]! * LEVEL_H);
   const parentCol = rows.map((r) => colOf.get(t.cols.parent[r]!) ?? -1);
   const below = rows.map((r) => (depth[r] === levels - 1 ? subtree[r]! - 1 : 0));
@@ -64,7 +66,7 @@ export function layoutTree(tree: TreeShape): TreeLayout {
     below,
     rootCol: rows.findIndex((r) => t.cols.parent[r]! < 0),
     levels,
-    width: Math.max(1, rows.length) * NODE_W + 20,
+    width: Math.max(1, rows.length) * NODE_W + 2 * MARGIN,
     height: levels * LEVEL_H + 26,
   };
 }
@@ -77,7 +79,7 @@ function rowsByDepth(tree: TreeShape): number[][] {
 
 /** The column of the node drawn under the point (tree coordinates), or −1. */
 export function nodeAt(l: TreeLayout, px: number, py: number): number {
-  const k = Math.round((px - 10 - NODE_W / 2) / NODE_W);
+  const k = Math.round((px - MARGIN - NODE_W / 2) / NODE_W);
   if (k < 0 || k >= l.rows.length) return -1;
   return Math.hypot(px - l.x[k]!, py - l.y[k]!) <= NODE_R + 2 ? k : -1;
 }
