@@ -29,8 +29,10 @@ export function StepList() {
   if (followed?.current !== current || followed.height !== height) {
     setFollowed({ current, height });
     const top = (current + 1) * ROW;
+    // Whole pixels: the box scrolls to whole pixels, and a scroll event that reported another place than
+    // the one asked for would draw the rows again.
     if (top < scroll || top > scroll + height - ROW * 3)
-      setScroll(Math.min(Math.max(0, top - height / 3), Math.max(0, (n + 1) * ROW - height)));
+      setScroll(Math.round(Math.min(Math.max(0, top - height / 3), Math.max(0, (n + 1) * ROW - height))));
   }
 
   // The box's real height before the first paint, then on every resize.
@@ -122,7 +124,11 @@ export function StepList() {
         onScroll={(e) => setScroll((scrolled.current = e.currentTarget.scrollTop))}
         tabIndex={-1}
       >
-        <ol className="step-list" style={{ height: (n + 1) * ROW }} aria-label="Steps of the case">
+        <ol
+          className="step-list"
+          style={{ height: (n + 1) * ROW, ['--idx-digits' as string]: Math.max(2, String(n).length) }}
+          aria-label="Steps of the case"
+        >
           <li className={`step ${cursor === 0 ? 'current' : ''}`} style={{ top: 0 }}>
             <button type="button" onClick={() => seek(0)}>
               <span className="idx">0</span>
