@@ -21,7 +21,7 @@ test('a link opens the same scenario, step, selection, followed address and view
   await ready(page);
   await page.getByLabel('Scenario').selectOption('vtd-basics');
   await ready(page);
-  // Step by step, so the map outlines what step 2 did (a jump outlines what changed since the step shown).
+  // Step by step to step 2: the map outlines what step 2 did (as a jump there would).
   for (const [key, step] of [
     ['Home', '0'],
     ['ArrowRight', '1'],

@@ -74,8 +74,9 @@ describe.each([
         if (idle) while (p.s.prepareSpare());
         const r = p.replyAt(n);
         expect(plain(r.state)).toEqual(freshAt(n));
-        // What changed since the state shown before (the first one: what its own step did).
-        const from = before ?? (n > 0 ? n - 1 : null);
+        // One step from the state shown before: what changed since it; any other move (and the first
+        // state): what its own step did.
+        const from = before !== null && Math.abs(before - n) <= 1 ? before : n > 0 ? n - 1 : null;
         if (from === null) expect(r.changes).toBeNull();
         else expect(plain(r.changes)).toEqual(plain(diffStates(fresh(doc, 0, from), fresh(doc, 0, n))));
         before = n;
@@ -129,6 +130,21 @@ describe('a loaded session', () => {
     // Added forward is removed backward, over the same ranges.
     expect(Array.from(back.hpa.cols.lo)).toEqual(Array.from(forward.hpa.cols.lo));
     expect(kinds(back.hpa)).toEqual(kinds(forward.hpa).map((k) => (k === 1 ? 2 : k === 2 ? 1 : k)));
+  });
+
+  it('a jump outlines what its own step did, not everything between the two steps; a step from there, what changed since', () => {
+    const s = new Session();
+    s.load(doc);
+    s.state(0);
+    for (const [n, from] of [
+      [steps, steps - 1],
+      [1, 0],
+      [2, 1],
+      [1, 2],
+      [steps - 1, steps - 2],
+    ] as const)
+      expect(plain(s.state(n).changes), `step ${n}`).toEqual(plain(diffStates(fresh(doc, 0, from), fresh(doc, 0, n))));
+    expect(s.state(0).changes).toBeNull();
   });
 
   it('the first state after a load outlines what its own step did', () => {

@@ -60,7 +60,10 @@ export interface StateReply {
   /** Steps done: 0 is the environment as built, before the first step. */
   cursor: number;
   state: StepState;
-  /** What changed from the state shown before (one step forward: what that step did; back: its reverse). */
+  /**
+   * What changed: one step forward, what that step did; one back, its reverse; any other move, what the
+   * step shown did.
+   */
   changes: Changes | null;
   /** Tables left out (empty in `state`): the page has them, from the reply before or an earlier one. */
   kept: Kept[];
@@ -151,8 +154,8 @@ export class Session {
   private lastState = 0;
   /** The step that stopped the run, if one did. */
   private stoppedAt: number | null = null;
-  /** The state last handed out: the state after `at` steps (≤ lastState). */
-  private shown: { at: number; state: StepState } | null = null;
+  /** The state last handed out: the state after `at` steps (≤ lastState), for the cursor at `cursor`. */
+  private shown: { at: number; cursor: number; state: StepState } | null = null;
   /**
    * Per step, the iova ranges of the first domain's page table it wrote ([lo, hi) pairs, from the table's
    * change journal), or null when the first domain itself changed or the step never ran: a state is read
@@ -238,23 +241,25 @@ export class Session {
   }
 
   /**
-   * The state after `cursor` steps, and what changed since the state shown before. The first state shown
-   * after a load has no state before it on screen: its changes are that step's own (what step n did to
-   * step n − 1), so a scenario or a link opens on a step with what it did outlined.
+   * The state after `cursor` steps, and what changed: one step forward or back from the state shown before,
+   * what changed since it (forward, what that step did; back, its reverse). Any other move (a jump, Home,
+   * End, the slider, the first state after a load) outlines its own step's changes (what step n did to step
+   * n − 1): a jump, a scenario or a link shows the step with what it did, not everything between two far
+   * steps (thousands of outlines that say nothing, and the costliest part of a far jump).
    */
   state(cursor: number): StateReply {
     if (!this.prepared) throw new Error('no scenario is loaded');
     const n = Math.max(0, Math.min(cursor, this.prepared.steps.length));
     const at = Math.min(n, this.lastState);
     const reuse = this.frames ? { frames: this.frames } : {};
-    // The page holds the state shown before (and only that one): the new one can go as an edit of it.
+    // The page holds the state shown before (and only that one): a step from it can go as an edit of it.
     // That state is edited in place below: until the new one is made, there is none to start from.
     const onPage = this.shown;
     this.shown = null;
-    let from = onPage;
+    let from = onPage && Math.abs(onPage.cursor - n) <= 1 ? onPage : null;
     if (!from && n > 0) {
       const prev = Math.min(n - 1, this.lastState);
-      from = { at: prev, state: inspect(this.simAt(prev), reuse) };
+      from = { at: prev, cursor: n - 1, state: inspect(this.simAt(prev), reuse) };
     }
     const sim = this.simAt(at);
     const touched = from ? this.touchedBetween(from.at, at) : null;
@@ -264,10 +269,13 @@ export class Session {
     const changes = from ? diffStates(from.state, state, patched?.hint) : null;
     // The big tables of the state before that the new one does not share are garbage now: their memory
     // serves the next reading (fresh memory is what reading a 1 TiB guest's state costs most).
-    if (from) giveTablesBack([from.state.iommu?.runs, from.state.hostPins, from.state.dmas, from.state.pins], state);
+    giveTablesBack(
+      [from, onPage].flatMap((o) => (o ? [o.state.iommu?.runs, o.state.hostPins, o.state.dmas, o.state.pins] : [])),
+      state,
+    );
     this.frames = state.frames;
-    this.shown = { at, state };
-    const patches: Edits = onPage && patched ? patched.edits : { runs: null, hostPins: null };
+    this.shown = { at, cursor: n, state };
+    const patches: Edits = onPage && from === onPage && patched ? patched.edits : { runs: null, hostPins: null };
     // Left out: what the page already has (the frames once sent; tables a step did not change), and the
     // tables sent as edits.
     const kept: Kept[] = [];
@@ -320,19 +328,9 @@ export class Session {
     this.making = null;
   }
 
-  /** The first domain's table ranges written by the steps between states a and b, or null if unknown. */
+  /** The first domain's table ranges the step between states a and b (at most one apart) wrote; null: unknown. */
   private touchedBetween(a: number, b: number): number[] | null {
-    const lo = Math.min(a, b);
-    const hi = Math.max(a, b);
-    // Past a few dozen steps a reading from scratch costs less than merging what they wrote.
-    if (hi - lo > 64) return null;
-    const out: number[] = [];
-    for (let i = lo; i < hi; i++) {
-      const t = this.touched[i];
-      if (!t) return null;
-      for (const x of t) out.push(x);
-    }
-    return out;
+    return a === b ? [] : (this.touched[Math.min(a, b)] ?? null);
   }
 
   /** The chain of one address in one space after `cursor` steps. */
