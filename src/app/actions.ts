@@ -173,7 +173,15 @@ async function pump(): Promise<void> {
       const { cursor, shown, info } = useSession.getState();
       if (!info || cursor === shown) return;
       const reply = await sim().session('state', cursor);
-      useSession.getState().set({ state: reply.state, changes: reply.changes, shown: reply.cursor });
+      const s = useSession.getState();
+      // The step's summary comes with its state: the step list describes the step the views draw.
+      if (reply.summary) s.summaries.set(reply.summary.index, reply.summary);
+      s.set({
+        state: reply.state,
+        changes: reply.changes,
+        shown: reply.cursor,
+        ...(reply.summary ? { summariesVersion: s.summariesVersion + 1 } : {}),
+      });
       void ensureSummaries(reply.cursor - 50, reply.cursor + 50);
       void refollow();
     }
@@ -196,9 +204,13 @@ export async function ensureSummaries(from: number, to: number): Promise<void> {
   if (!info) return;
   const first = Math.max(0, Math.floor(from / SUMMARY_PAGE));
   const last = Math.floor(Math.min(info.steps, Math.max(to, 0)) / SUMMARY_PAGE);
+  // A page is there when its first and last steps are (a state's reply brings one step of some page).
+  const have = (p: number) => {
+    const got = useSession.getState().summaries;
+    return got.has(p * SUMMARY_PAGE) && got.has(Math.min(info.steps, (p + 1) * SUMMARY_PAGE) - 1);
+  };
   for (let p = first; p <= last; p++) {
-    if (fetching.has(p) || useSession.getState().summaries.has(p * SUMMARY_PAGE) || p * SUMMARY_PAGE >= info.steps)
-      continue;
+    if (fetching.has(p) || have(p) || p * SUMMARY_PAGE >= info.steps) continue;
     fetching.add(p);
     try {
       const list = await sim().session('steps', p * SUMMARY_PAGE, SUMMARY_PAGE);

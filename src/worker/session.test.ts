@@ -147,6 +147,13 @@ describe('a loaded session', () => {
     expect(s.state(0).changes).toBeNull();
   });
 
+  it('sends the summary of the step a state is after with the state', () => {
+    const s = new Session();
+    s.load(doc);
+    expect(s.state(0).summary).toBeNull();
+    for (const n of [steps, 1, 2]) expect(s.state(n).summary, `step ${n}`).toEqual(s.steps(n - 1, 1)[0]);
+  });
+
   it('the first state after a load outlines what its own step did', () => {
     for (let n = 0; n <= steps; n++) {
       const s = new Session();

@@ -69,6 +69,8 @@ export interface StateReply {
   kept: Kept[];
   /** The big tables sent as edits of the ones in the reply before (empty in `state`; null: not an edit). */
   patches: Edits;
+  /** The step the state is after (null at step 0): the page describes it as it draws its state. */
+  summary: StepSummary | null;
 }
 
 const BRIEF: Record<string, string[]> = {
@@ -295,7 +297,7 @@ export class Session {
     });
     if (!this.framesSent) reply.frames = copyTables(state.frames);
     this.framesSent = true;
-    return { cursor: n, state: reply, changes, kept, patches };
+    return { cursor: n, state: reply, changes, kept, patches, summary: this.summaries[n - 1] ?? null };
   }
 
   /**

@@ -15,6 +15,7 @@ export function StepList() {
   const n = useSession(stepCount);
   const hasDoc = useSession((s) => s.doc !== null);
   const cursor = useSession((s) => s.cursor);
+  const shown = useSession((s) => s.shown);
   const summaries = useSession((s) => s.summaries);
   useSession((s) => s.summariesVersion);
   const box = useRef<HTMLDivElement>(null);
@@ -81,7 +82,8 @@ export function StepList() {
       </li>,
     );
   }
-  const cur = current >= 0 ? summaries.get(current) : undefined;
+  // The step the views draw (the cursor's once its state has come): described with its state, not before.
+  const cur = shown > 0 ? summaries.get(shown - 1) : undefined;
 
   return (
     <div className="steps-panel">

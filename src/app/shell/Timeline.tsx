@@ -12,7 +12,8 @@ export function Timeline() {
   const cursor = useSession((s) => s.cursor);
   const shown = useSession((s) => s.shown);
   const n = useSession(stepCount);
-  const current = useSession((s) => (s.cursor > 0 ? s.summaries.get(s.cursor - 1) : undefined));
+  // What the step the views draw did (the cursor's once its state has come).
+  const current = useSession((s) => (s.shown > 0 ? s.summaries.get(s.shown - 1) : undefined));
   useSession((s) => s.summariesVersion);
   const playing = useSyncExternalStore(onPlayChange, isPlaying);
   const [jump, setJump] = useState('');
@@ -77,7 +78,7 @@ export function Timeline() {
         </span>
       </form>
       <div className="now" data-testid="current-step" aria-live="polite">
-        {cursor === 0 ? (
+        {shown === 0 ? (
           <span className="muted">The environment as built: groups attached, guest RAM mapped, before step 1.</span>
         ) : current ? (
           <>
