@@ -3,10 +3,10 @@
 // On a canvas as wide as its card, the tree scrolling under it, drawn by the page's frame owner: a step
 // relabels every node, and as page elements that cost more layout and paint than the rest of the page.
 // Nodes that overlap the selection are highlighted; pointing at a node selects it, clicking keeps it.
-import { useCallback, useLayoutEffect, useMemo, useRef, type MouseEvent } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, type MouseEvent } from 'react';
 import type { TreeShape } from '../../model/inspect/tree';
 import type { Palette } from './colors';
-import { invalidate } from './frame';
+import { drawsCanvas, invalidate } from './frame';
 import { LABEL_Y, MARGIN, MORE_Y, NODE_R, NODE_W, layoutTree, nodeAt, type TreeLayout } from './tree-layout';
 import { usePalette } from './usePalette';
 import { useScrollStop } from './useScrollStop';
@@ -73,6 +73,7 @@ export function TreeCanvas({
     if (pointer.current && seen.current) hoverAt.current(pointer.current.x + seen.current.left, pointer.current.y);
   }, [draw]);
   const boxWidth = useSeenWindow(scroller, seen, mounted, moved);
+  useEffect(() => drawsCanvas(draw), [draw]);
 
   const red = layout.rows.map((r) => tree.nodes.cols.red[r] === 1);
   const labels = layout.rows.map((r) => label(r).split(' ')[0]!);

@@ -10,7 +10,7 @@ import type { StepState } from '../../model/inspect/state';
 import { activeSelection, useSelection, type Selection } from '../../state/selection';
 import { useSession } from '../../state/session';
 import { selectionFootprint } from '../shared/footprint';
-import { frameShowsStep, invalidate } from '../shared/frame';
+import { drawsCanvas, frameShowsStep, invalidate } from '../shared/frame';
 import { count, hexPage, pagesSize } from '../shared/format';
 import { usePalette } from '../shared/usePalette';
 import { fit, pageAt, pan, zoomAt, type Viewport } from '../shared/viewport';
@@ -262,6 +262,7 @@ export function TranslationView() {
     setMapSource(() => (r.scene && r.views ? { scene: { ...r.scene, view: r.views }, height: r.height } : null));
     return () => setMapSource(null);
   }, [r]);
+  useEffect(() => drawsCanvas(r.draw), [r]);
 
   const hasState = state !== null;
   useEffect(() => {
