@@ -204,10 +204,12 @@ export async function ensureSummaries(from: number, to: number): Promise<void> {
   if (!info) return;
   const first = Math.max(0, Math.floor(from / SUMMARY_PAGE));
   const last = Math.floor(Math.min(info.steps, Math.max(to, 0)) / SUMMARY_PAGE);
-  // A page is there when its first and last steps are (a state's reply brings one step of some page).
+  // A page is there when every step of it is: a state's reply brings one step of some page, and replies
+  // of steps far apart (a key held down) can bring any of them.
   const have = (p: number) => {
     const got = useSession.getState().summaries;
-    return got.has(p * SUMMARY_PAGE) && got.has(Math.min(info.steps, (p + 1) * SUMMARY_PAGE) - 1);
+    for (let i = p * SUMMARY_PAGE; i < Math.min(info.steps, (p + 1) * SUMMARY_PAGE); i++) if (!got.has(i)) return false;
+    return true;
   };
   for (let p = first; p <= last; p++) {
     if (fetching.has(p) || have(p) || p * SUMMARY_PAGE >= info.steps) continue;
