@@ -54,6 +54,8 @@ describe.each([
   'tour-memlock',
   'tour-unmap-pinned',
   'tour-host-iommu',
+  // Stops at a KERNEL_BUG: seeks into, past and out of the steps that never ran.
+  'tour-ignored-notifier',
 ])('seeking in %s', (preset) => {
   const doc = load(`../../public/scenarios/${preset}.json`);
   const steps = (fileSchema.parse(doc).cases[0] as { steps: unknown[] }).steps.length;
@@ -133,17 +135,20 @@ describe('a loaded session', () => {
   });
 
   it('a jump outlines what its own step did, not everything between the two steps; a step from there, what changed since', () => {
+    const mdev = load('../../public/scenarios/mdev-pin.json');
     const s = new Session();
-    s.load(doc);
+    expect(s.load(mdev).steps).toBe(5);
     s.state(0);
     for (const [n, from] of [
-      [steps, steps - 1],
+      [5, 4],
       [1, 0],
       [2, 1],
       [1, 2],
-      [steps - 1, steps - 2],
+      [4, 3],
     ] as const)
-      expect(plain(s.state(n).changes), `step ${n}`).toEqual(plain(diffStates(fresh(doc, 0, from), fresh(doc, 0, n))));
+      expect(plain(s.state(n).changes), `step ${n}`).toEqual(
+        plain(diffStates(fresh(mdev, 0, from), fresh(mdev, 0, n))),
+      );
     expect(s.state(0).changes).toBeNull();
   });
 

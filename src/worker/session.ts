@@ -259,6 +259,12 @@ export class Session {
     const onPage = this.shown;
     this.shown = null;
     let from = onPage && Math.abs(onPage.cursor - n) <= 1 ? onPage : null;
+    // The big tables of a state no longer read are garbage: their memory serves the next reading (fresh
+    // memory is what reading a 1 TiB guest's state costs most). The one on the page goes first when the
+    // new state is not read from it, before the two readings below.
+    const tablesOf = (o: { state: StepState } | null) =>
+      o ? [o.state.iommu?.runs, o.state.hostPins, o.state.dmas, o.state.pins] : [];
+    if (onPage && !from) giveTablesBack(tablesOf(onPage), reuse);
     if (!from && n > 0) {
       const prev = Math.min(n - 1, this.lastState);
       from = { at: prev, cursor: n - 1, state: inspect(this.simAt(prev), reuse) };
@@ -269,12 +275,7 @@ export class Session {
     const patched = from && touched ? inspectSince(sim, from.state, touched, { inPlace: true }) : null;
     const state = patched?.state ?? inspect(sim, reuse);
     const changes = from ? diffStates(from.state, state, patched?.hint) : null;
-    // The big tables of the state before that the new one does not share are garbage now: their memory
-    // serves the next reading (fresh memory is what reading a 1 TiB guest's state costs most).
-    giveTablesBack(
-      [from, onPage].flatMap((o) => (o ? [o.state.iommu?.runs, o.state.hostPins, o.state.dmas, o.state.pins] : [])),
-      state,
-    );
+    giveTablesBack(tablesOf(from), state);
     this.frames = state.frames;
     this.shown = { at, cursor: n, state };
     const patches: Edits = onPage && from === onPage && patched ? patched.edits : { runs: null, hostPins: null };
