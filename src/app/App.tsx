@@ -1,7 +1,7 @@
 // The page: a header, the steps on the left, the translation map and the structures in the middle, the
 // inspector and gauges on the right, the timeline at the bottom; every panel resizable. The comparison
 // of vendor models has its own tab.
-import { useEffect } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { Group, Panel, Separator } from 'react-resizable-panels';
 import { useAppStore } from '../state/store';
 import { useView } from '../state/view';
@@ -31,6 +31,14 @@ import { OpPanel } from './shell/OpPanel';
 import { StepList } from './shell/StepList';
 import { Timeline } from './shell/Timeline';
 import { TourCard } from './tour/TourCard';
+
+/** The cards below the map, in order: each kernel structure's view and the name it is announced by. */
+const STRUCTURES: ReadonlyArray<[string, () => ReactNode]> = [
+  ['IOMMU page table', PageTableView],
+  ['vfio_dma tree', DmaTreeView],
+  ['vGPU vendor tracking', VendorView],
+  ['iova.c', IovaView],
+];
 
 /** Opens the working scenario saved by the last visit; a saved entry that does not open is dropped. */
 async function openSaved(): Promise<boolean> {
@@ -167,18 +175,11 @@ function FullApp({ message, tab }: { message: string | null; tab: 'map' | 'compa
                       'aria-label': 'Kernel structures',
                     }}
                   >
-                    <section className="card" tabIndex={0} aria-label="IOMMU page table">
-                      <PageTableView />
-                    </section>
-                    <section className="card" tabIndex={0} aria-label="vfio_dma tree">
-                      <DmaTreeView />
-                    </section>
-                    <section className="card" tabIndex={0} aria-label="vGPU vendor tracking">
-                      <VendorView />
-                    </section>
-                    <section className="card" tabIndex={0} aria-label="iova.c">
-                      <IovaView />
-                    </section>
+                    {STRUCTURES.map(([label, View]) => (
+                      <section key={label} className="card" tabIndex={0} aria-label={label}>
+                        <View />
+                      </section>
+                    ))}
                   </ContainedPanel>
                 </Group>
               </Panel>
