@@ -34,6 +34,8 @@ interface Scene {
   red: boolean[];
   labels: string[];
   marks: Array<'selected' | 'added' | 'changed' | null>;
+  /** How many of the marks are 'selected'. */
+  picked: number;
   palette: Palette;
 }
 
@@ -94,7 +96,7 @@ export function TreeCanvas({
     onHover(k < 0 ? null : layout.rows[k]!);
   };
   useLayoutEffect(() => {
-    scene.current = { layout, red, labels, marks, palette };
+    scene.current = { layout, red, labels, marks, picked, palette };
     hoverAt.current = (x, y) => hover(nodeAt(layout, x, y));
     invalidate(draw);
   });
@@ -182,7 +184,7 @@ function paint(c: HTMLCanvasElement, s: Scene, left: number, width: number): voi
   if (!ctx) return;
   // What was drawn, from where: the specs check the drawing through these.
   c.dataset.nodes = String(l.rows.length);
-  c.dataset.selectedNodes = String(s.marks.filter((m) => m === 'selected').length);
+  c.dataset.selectedNodes = String(s.picked);
   c.dataset.left = String(left);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, width, l.height);
